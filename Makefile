@@ -1,0 +1,44 @@
+# The README's commands. Every target that runs something installs first, so on a fresh machine
+# `make demo` and `make test` are each one command.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALL_STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint pytest dbt-test test-bigquery bench clean
+
+install: $(INSTALL_STAMP) profiles.yml
+
+$(INSTALL_STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $(INSTALL_STAMP)
+
+# The DuckDB file defaults to the project root even when dbt runs from another folder.
+profiles.yml: | profiles.yml.example
+	sed 's|__PROJECT_ROOT__|$(CURDIR)|g' profiles.yml.example > profiles.yml
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+test: install lint pytest test-bigquery
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models macros analyses tests --processes 2
+
+pytest: install
+	$(BIN)/pytest
+
+test-bigquery: install
+	$(BIN)/python scripts/test_bigquery.py
+
+bench: install
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf target logs landing warehouse.duckdb demo_data bench/work

@@ -1,0 +1,1 @@
+"""Spotify artist enrichment: fetcher, landing writer, emulator and dbt glue."""

@@ -1,0 +1,35 @@
+"""Spotify artist ID validation: every ID is checked here before it reaches a URL or SQL."""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+SPOTIFY_ID_PATTERN = re.compile(r"[0-9A-Za-z]{22}")
+
+
+def is_valid_artist_id(value: str) -> bool:
+    """True for a Spotify ID: exactly 22 base62 characters."""
+    return SPOTIFY_ID_PATTERN.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class ArtistIdSplit:
+    """Input IDs split into valid ones (de-duplicated, first-seen order) and malformed ones (by value)."""
+
+    valid: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+def split_artist_ids(raw_ids: Iterable[str]) -> ArtistIdSplit:
+    """Strip whitespace, drop blank entries, de-duplicate, and separate malformed IDs."""
+    valid: dict[str, None] = {}
+    invalid: dict[str, None] = {}
+    for raw in raw_ids:
+        candidate = raw.strip()
+        if not candidate:
+            continue
+        if is_valid_artist_id(candidate):
+            valid.setdefault(candidate)
+        else:
+            invalid.setdefault(candidate)
+    return ArtistIdSplit(valid=list(valid), invalid=list(invalid))
