@@ -12,5 +12,7 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 def shared_data() -> Path:
     """The real public data beside the project. Missing data is an error, never a skip."""
     if not (SHARED_DATA / "SOURCES.md").is_file():
-        pytest.fail(f"../shared/data not found at {SHARED_DATA}: tests need the real Spotify data beside the project")
+        pytest.fail(
+            f"../shared/data not found at {SHARED_DATA}: tests need the real Spotify data beside the project"
+        )
     return SHARED_DATA

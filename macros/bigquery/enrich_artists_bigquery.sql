@@ -1,0 +1,335 @@
+{#-
+    enrich_artists on BigQuery. dbt cannot run Python there, so BigQuery itself asks Spotify, through
+    the remote function `spotify_artist_enrichment` (spotify_enrichment/remote_function.py on Cloud Run;
+    created by the run-operation create_spotify_remote_function):
+      1. the worklist (enrich_artists_worklist_sql, the same rules as on DuckDB), valid IDs only;
+      2. `create table ... as select artistId, <function>(artistId)`: one landing record (JSON text)
+         per artist, NULL for an artist that failed after retries (asked again next run);
+      3. EXPORT DATA of the records as JSONL to
+         gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment_*.jsonl;
+      4. LOAD DATA of those files into a scratch table, then INSERT into the lake table with
+         sourceFile and loadedAt, and one ledger row (checksum: SHA-256 of the loaded rows);
+      5. the scratch tables are dropped (and expire after a day anyway).
+    Needs var landing_uri = gs://bucket (the bucket BigQuery exports to) and optionally var
+    spotify_remote_function (default {project}.dp_lake_{env}.spotify_artist_enrichment).
+    dry_run: the count, the first 10 artists and every statement a real run would send; no call.
+    When the function keeps failing (Spotify throttling beyond BigQuery's retries, rejected
+    credentials), step 2 fails as a whole: nothing is written and the run exits non-zero with the
+    function's errorMessage; the next run asks the same artists.
+-#}
+{% macro bigquery__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+    {% set started = modules.datetime.datetime.utcnow() %}
+    {% if not dry_run %}
+        {% do spotify_enrichment.create_lake_tables() %}
+    {% endif %}
+    {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
+    {% set run = spotify_enrichment.bigquery_enrichment_run(started) %}
+    {% set statements = spotify_enrichment.bigquery_enrichment_statements(worklist_sql, run) %}
+    {% set counts_sql %}
+        select
+            count(*) as due,
+            countif(not {{ spotify_enrichment.is_spotify_id('artistId') }}) as invalid
+        from ({{ worklist_sql }}) as worklist
+    {% endset %}
+    {% set counts = run_query(counts_sql).rows[0] %}
+    {% set due, invalid = counts[0], counts[1] %}
+
+    {% if dry_run %}
+        {% set first_artists = run_query(
+            "select artistId, artistName from (" ~ worklist_sql ~ ") as worklist order by worklistRank limit 10"
+        ) %}
+        {{ log("enrich_artists: dry run, mode " ~ mode ~ ": " ~ due ~ " artists to enrich; nothing is fetched or written", info=true) }}
+        {% for artist in first_artists.rows %}
+            {{ log("  " ~ artist[0] ~ "  " ~ artist[1], info=true) }}
+        {% endfor %}
+        {% if due > 10 %}
+            {{ log("  ... and " ~ (due - 10) ~ " more", info=true) }}
+        {% endif %}
+        {{ log("enrich_artists: a real run would send these statements to BigQuery:", info=true) }}
+        {% for name, sql in statements %}
+            {{ log("-- enrich_artists statement " ~ loop.index ~ ": " ~ name ~ "\n" ~ sql ~ ";", info=true) }}
+        {% endfor %}
+        {{ return({'mode': mode, 'dry_run': true, 'due': due, 'statements': statements}) }}
+    {% endif %}
+
+    {% set summary = {
+        'requested': due - invalid, 'ok': 0, 'not_found': 0, 'failed': 0, 'invalid': invalid, 'file': none,
+        'seconds': 0, 'api_mode': none, 'stop_reason': none, 'message': none
+    } %}
+    {% set loaded = {'rows': 0} %}
+    {% if due == 0 %}
+        {{ log("enrich_artists: no artists to enrich (mode " ~ mode ~ "); the Spotify API was not called", info=true) }}
+    {% else %}
+        {{ log("enrich_artists: mode " ~ mode ~ ": asking " ~ (due - invalid) ~ " artists through "
+            ~ run.function ~ ", landing in " ~ run.landing_pattern, info=true) }}
+        {% set statement_sql = dict(statements) %}
+        {% do run_query(statement_sql['answers']) %}
+        {% set answered = run_query(statement_sql['summary']).rows[0] %}
+        {% do summary.update({'ok': answered[0], 'not_found': answered[1], 'failed': answered[2], 'api_mode': answered[3]}) %}
+        {% if answered[0] + answered[1] > 0 %}
+            {% for name in ['export', 'load', 'insert', 'ledger'] %}
+                {% do run_query(statement_sql[name]) %}
+            {% endfor %}
+            {% do summary.update({'file': run.landing_pattern}) %}
+            {% do loaded.update({'rows': answered[0] + answered[1]}) %}
+        {% endif %}
+        {% do run_query(statement_sql['cleanup']) %}
+    {% endif %}
+    {% do summary.update({'seconds': (modules.datetime.datetime.utcnow() - started).total_seconds()}) %}
+    {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
+    {% if invalid %}
+        {{ log("enrich_artists: warning: " ~ invalid ~ " malformed artist IDs in the listening history were not sent", info=true) }}
+    {% endif %}
+    {% if summary.failed %}
+        {{ log("enrich_artists: warning: " ~ summary.failed ~ " artists failed after retries and will be asked again next run", info=true) }}
+    {% endif %}
+    {{ return({'mode': mode, 'dry_run': false, 'due': due, 'summary': summary, 'loaded': loaded}) }}
+{% endmacro %}
+
+{#- Names of this run: timestamp, landing files, scratch tables, the function; every part validated. -#}
+{% macro bigquery_enrichment_run(started) %}
+    {% set stamp = started.strftime('%Y%m%dT%H%M%SZ') %}
+    {% set bucket = spotify_enrichment.bigquery_landing_bucket() %}
+    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set ledger = spotify_enrichment.lake_source_relation('lake_spotify__artist_enrichment_load_ledger') %}
+    {% set scratch_prefix = enrichment.database ~ '.' ~ enrichment.schema ~ '.lake_spotify__artist_enrichment_' %}
+    {% set run = {
+        'stamp': stamp,
+        'run_id': 'bq_' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:12],
+        'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_artist_enrichment_*.jsonl',
+        'enrichment': enrichment,
+        'ledger': ledger,
+        'answers': scratch_prefix ~ 'answers_' ~ stamp,
+        'loaded': scratch_prefix ~ 'loaded_' ~ stamp,
+        'function': spotify_enrichment.bigquery_remote_function_name(),
+    } %}
+    {% for name in ['answers', 'loaded', 'function'] %}
+        {% do spotify_enrichment.check_bigquery_path(run[name], name) %}
+    {% endfor %}
+    {{ return(run) }}
+{% endmacro %}
+
+{#- var landing_uri as gs://bucket[/prefix]: the only landing BigQuery can export to. -#}
+{% macro bigquery_landing_bucket() %}
+    {% set uri = var('landing_uri', 'landing') | string | trim %}
+    {% if not modules.re.fullmatch('gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/[A-Za-z0-9._-]+)*', uri) %}
+        {% do exceptions.raise_compiler_error(
+            "enrich_artists on BigQuery exports to Cloud Storage: set var landing_uri to gs://BUCKET "
+            ~ "(lowercase bucket name, optional /prefix of letters, digits, . _ -), got: " ~ uri
+        ) %}
+    {% endif %}
+    {{ return(uri.rstrip('/')) }}
+{% endmacro %}
+
+{% macro bigquery_remote_function_name() %}
+    {% set default_name = target.database ~ '.dp_lake_' ~ spotify_enrichment.dataset_env() ~ '.spotify_artist_enrichment' %}
+    {{ return(var('spotify_remote_function', default_name) | string | trim) }}
+{% endmacro %}
+
+{#- A project.dataset.name path that is safe inside `backticks`. -#}
+{% macro check_bigquery_path(path, what) %}
+    {% if not modules.re.fullmatch('[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}\.[A-Za-z0-9_]{1,256}', path) %}
+        {% do exceptions.raise_compiler_error(
+            "enrich_artists: " ~ what ~ " must be PROJECT.DATASET.NAME (project id, then letters, digits "
+            ~ "and underscores), got: " ~ path
+        ) %}
+    {% endif %}
+{% endmacro %}
+
+{#-
+    The statements of one run, in order, as (name, sql) pairs. Values inside them are validated names
+    and the run's own timestamp; nothing from the data is pasted into SQL.
+-#}
+{% macro bigquery_enrichment_statements(worklist_sql, run) %}
+    {% set landing_columns = [
+        ('artistId', 'string'),
+        ('artistName', 'string'),
+        ('genres', 'array<string>'),
+        ('popularity', 'int64'),
+        ('followerCount', 'int64'),
+        ('images', 'array<struct<url string, height int64, width int64>>'),
+        ('externalUrls', 'struct<spotify string>'),
+        ('enrichedAt', 'timestamp'),
+        ('status', 'string'),
+        ('apiMode', 'string'),
+        ('runId', 'string'),
+    ] %}
+    {% set answers_sql %}
+create or replace table `{{ run.answers }}`
+options (expiration_timestamp = timestamp_add(current_timestamp(), interval 1 day))
+as
+with
+
+worklist as (
+    {{ worklist_sql | indent(4) }}
+),
+
+valid_artists as (
+    select artistId
+    from worklist
+    where {{ spotify_enrichment.is_spotify_id('artistId') }}
+),
+
+answers as (
+    select
+        artistId,
+        `{{ run.function }}`(artistId) as answer
+    from valid_artists
+)
+
+select * from answers
+    {% endset %}
+    {% set summary_sql %}
+select
+    countif(json_value(answer, '$.status') = 'ok') as ok,
+    countif(json_value(answer, '$.status') = 'not_found') as not_found,
+    countif(answer is null) as failed,
+    string_agg(distinct json_value(answer, '$.apiMode'), '/') as api_mode
+from `{{ run.answers }}`
+    {% endset %}
+    {% set export_sql %}
+export data options (
+    uri = '{{ run.landing_pattern }}',
+    format = 'JSON',
+    overwrite = false
+) as
+with
+
+answers as (
+    select answer
+    from `{{ run.answers }}`
+    where answer is not null
+),
+
+-- nullif(..., 'null'): BigQuery's json_query gives SQL NULL for a JSON null already; emulators
+-- that give the text 'null' would fail to read it as an array.
+landing_records as (
+    select
+        json_value(answer, '$.artistId') as artistId,
+        json_value(answer, '$.artistName') as artistName,
+        json_value_array(nullif(json_query(answer, '$.genres'), 'null')) as genres,
+        cast(json_value(answer, '$.popularity') as int64) as popularity,
+        cast(json_value(answer, '$.followerCount') as int64) as followerCount,
+        array(
+            select as struct
+                json_value(image, '$.url') as url,
+                cast(json_value(image, '$.height') as int64) as height,
+                cast(json_value(image, '$.width') as int64) as width
+            from
+                unnest(json_query_array(coalesce(nullif(json_query(answer, '$.images'), 'null'), '[]')))
+                    as image with offset as image_position
+            order by image_position
+        ) as images,
+        if(
+            json_value(answer, '$.externalUrls.spotify') is null,
+            null,
+            struct(json_value(answer, '$.externalUrls.spotify') as spotify)
+        ) as externalUrls,
+        json_value(answer, '$.enrichedAt') as enrichedAt,
+        json_value(answer, '$.status') as status,
+        json_value(answer, '$.apiMode') as apiMode,
+        '{{ run.run_id }}' as runId
+    from answers
+)
+
+select * from landing_records
+    {% endset %}
+    {% set load_sql %}
+load data overwrite `{{ run.loaded }}` (
+    {%- for name, data_type in landing_columns %}
+    {{ name }} {{ data_type }}{{ "," if not loop.last }}
+    {%- endfor %}
+)
+from files (
+    format = 'JSON',
+    uris = ['{{ run.landing_pattern }}']
+)
+    {% endset %}
+    {% set insert_sql %}
+insert into `{{ run.enrichment.database }}.{{ run.enrichment.schema }}.{{ run.enrichment.identifier }}` (
+    {%- for name, data_type in landing_columns %}
+    {{ name }},
+    {%- endfor %}
+    sourceFile,
+    loadedAt
+)
+select
+    {%- for name, data_type in landing_columns %}
+    {{ name }},
+    {%- endfor %}
+    '{{ run.landing_pattern }}' as sourceFile,
+    current_timestamp() as loadedAt
+from `{{ run.loaded }}`
+    {% endset %}
+    {% set ledger_sql %}
+insert into `{{ run.ledger.database }}.{{ run.ledger.schema }}.{{ run.ledger.identifier }}` (
+    sourceFile,
+    checksum,
+    rowCount,
+    loadedAt
+)
+select
+    '{{ run.landing_pattern }}' as sourceFile,
+    to_hex(sha256(string_agg(to_json_string(loaded_rows), '\n' order by loaded_rows.artistId))) as checksum,
+    count(*) as rowCount,
+    current_timestamp() as loadedAt
+from `{{ run.loaded }}` as loaded_rows
+    {% endset %}
+    {% set cleanup_sql %}
+drop table if exists `{{ run.answers }}`;
+drop table if exists `{{ run.loaded }}`
+    {% endset %}
+    {{ return([
+        ('answers', answers_sql | trim),
+        ('summary', summary_sql | trim),
+        ('export', export_sql | trim),
+        ('load', load_sql | trim),
+        ('insert', insert_sql | trim),
+        ('ledger', ledger_sql | trim),
+        ('cleanup', cleanup_sql | trim),
+    ]) }}
+{% endmacro %}
+
+{#-
+    Create (or replace) the remote function the BigQuery enrich_artists calls:
+        dbt run-operation create_spotify_remote_function --target prd \
+            --args '{endpoint: "https://REGION-PROJECT.cloudfunctions.net/spotify-artist-enrichment",
+                     connection: "PROJECT.LOCATION.spotify-enrichment"}'
+    `dry_run: true` prints the statement only. BigQuery sends at most 50 artists per request, one
+    Spotify batch call.
+-#}
+{% macro create_spotify_remote_function(endpoint, connection, dry_run=false) %}
+    {% set ddl = spotify_enrichment.spotify_remote_function_ddl(endpoint, connection) %}
+    {% if dry_run %}
+        {{ log(ddl, info=true) }}
+    {% else %}
+        {% do run_query(ddl) %}
+        {{ log("created " ~ spotify_enrichment.bigquery_remote_function_name() ~ " -> " ~ endpoint, info=true) }}
+    {% endif %}
+    {{ return(ddl) }}
+{% endmacro %}
+
+{% macro spotify_remote_function_ddl(endpoint, connection) %}
+    {% if not modules.re.fullmatch('https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?', endpoint | string) %}
+        {% do exceptions.raise_compiler_error(
+            "create_spotify_remote_function: endpoint must be the function's https:// URL, got: " ~ endpoint
+        ) %}
+    {% endif %}
+    {% if not modules.re.fullmatch('[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9-]+\.[A-Za-z0-9_-]{1,1024}', connection | string) %}
+        {% do exceptions.raise_compiler_error(
+            "create_spotify_remote_function: connection must be PROJECT.LOCATION.CONNECTION_ID, got: " ~ connection
+        ) %}
+    {% endif %}
+    {% set function_name = spotify_enrichment.bigquery_remote_function_name() %}
+    {% do spotify_enrichment.check_bigquery_path(function_name, 'spotify_remote_function') %}
+    {% set ddl %}
+create or replace function `{{ function_name }}`(artist_id string)
+returns string
+remote with connection `{{ connection }}`
+options (
+    endpoint = '{{ endpoint }}',
+    max_batching_rows = 50
+)
+    {% endset %}
+    {{ return(ddl | trim) }}
+{% endmacro %}

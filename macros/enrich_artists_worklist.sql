@@ -1,0 +1,100 @@
+{#-
+    The artists `enrich_artists` asks Spotify about, one row each, best first (`worklistRank`):
+      - backfill: every artist of the listening history with no enrichment row yet;
+      - incremental: artists first played in the last `lookback_days` days with no enrichment row yet;
+      - refresh: artists whose latest enrichment (`ok` or `not_found`) is older than `stale_after_days`.
+    Artists recorded `not_found` have an enrichment row, so only refresh asks about them again.
+    It reads the listening history source (not the hub), so plays loaded since the last `dbt build`
+    count. The same SQL serves the real run and `dry_run`. Portable: cross-database macros only.
+-#}
+{% macro enrich_artists_worklist_sql(mode, lookback_days=7, stale_after_days=90, limit=none) %}
+    {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
+    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set worklist_sql %}
+        with
+
+        plays as (
+            select
+                artistId,
+                artistName,
+                playedAt
+            from {{ history }}
+            where artistId is not null
+        ),
+
+        enrichments as (
+            select
+                artistId,
+                enrichedAt
+            from {{ enrichment }}
+        ),
+
+        artists as (
+            select
+                artistId,
+                {{ spotify_enrichment.arg_max('artistName', 'playedAt') }} as artistName,
+                min(playedAt) as firstPlayedAt,
+                count(*) as playCount
+            from plays
+            group by artistId
+        ),
+
+        latest_enrichments as (
+            select
+                artistId,
+                max(enrichedAt) as lastEnrichedAt
+            from enrichments
+            group by artistId
+        ),
+
+        artists_with_enrichment as (
+            select
+                artists.artistId,
+                artists.artistName,
+                artists.firstPlayedAt,
+                artists.playCount,
+                latest_enrichments.lastEnrichedAt
+            from artists
+            left join latest_enrichments
+                on artists.artistId = latest_enrichments.artistId
+        ),
+
+        due as (
+            select *
+            from artists_with_enrichment
+            {%- if mode == 'backfill' %}
+            where lastEnrichedAt is null
+            {%- elif mode == 'incremental' %}
+            where
+                lastEnrichedAt is null
+                and firstPlayedAt >= {{ spotify_enrichment.timestamp_days_ago(lookback_days) }}
+            {%- else %}
+            where lastEnrichedAt < {{ spotify_enrichment.timestamp_days_ago(stale_after_days) }}
+            {%- endif %}
+        ),
+
+        ranked as (
+            select
+                *,
+                row_number() over (
+                    {%- if mode == 'refresh' %}
+                    order by lastEnrichedAt asc, artistId asc
+                    {%- else %}
+                    order by playCount desc, artistId asc
+                    {%- endif %}
+                ) as worklistRank
+            from due
+        ),
+
+        final as (
+            select *
+            from ranked
+            {%- if limit is not none %}
+            where worklistRank <= {{ limit }}
+            {%- endif %}
+        )
+
+        select * from final
+    {% endset %}
+    {{ return(worklist_sql) }}
+{% endmacro %}

@@ -1,0 +1,124 @@
+"""dbt commands for the warehouse benchmarks, isolated from the developer's own warehouse: own DuckDB
+file, profiles, target and log folders under the bench work folder. Each command is timed from the
+outside and its peak memory (dbt and any children) sampled."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from spotify_enrichment.bench.peak_memory import PeakRssSampler
+
+KB = 1024
+TEST_HASH_SUFFIX = re.compile(r"\.[0-9a-f]{10}$")
+OUTPUT_TAIL_CHARS = 4000
+
+
+class DbtCommandError(RuntimeError):
+    """A dbt command of the bench failed; the message carries the end of its output."""
+
+
+@dataclass(frozen=True)
+class DbtCommand:
+    """`node_seconds`: execution time per node from run_results.json (empty for run-operation)."""
+
+    seconds: float
+    peak_rss_mb: float
+    output: str
+    node_seconds: dict[str, float]
+
+    def slowest_nodes(self, count: int) -> list[tuple[str, float]]:
+        ranked = sorted(self.node_seconds.items(), key=lambda item: item[1], reverse=True)
+        return [(name, round(seconds, 2)) for name, seconds in ranked[:count]]
+
+
+def _node_seconds(run_results: Path, since: float) -> dict[str, float]:
+    """Per-node times of the command that just ran (an older run_results.json is not this command's)."""
+    if not run_results.is_file() or run_results.stat().st_mtime < since:
+        return {}
+    document = json.loads(run_results.read_text(encoding="utf-8"))
+    if document.get("args", {}).get("which") == "run-operation":
+        return {}
+    return {
+        _node_name(result["unique_id"]): float(result.get("execution_time") or 0.0)
+        for result in document.get("results", [])
+    }
+
+
+def _node_name(unique_id: str) -> str:
+    """`test.spotify_enrichment.unique_x.1a2b3c4d5e` -> `unique_x`: short enough for a table."""
+    name = unique_id.split(".", 2)[-1]
+    return TEST_HASH_SUFFIX.sub("", name)
+
+
+@dataclass(frozen=True)
+class BenchWarehouse:
+    """Where one benchmark's dbt runs keep their state. `vars` are the same for every command, so dbt's
+    partial parse is reused after the first one, as on a user's machine."""
+
+    project_dir: Path
+    work_dir: Path
+    landing_dir: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.work_dir / "warehouse.duckdb"
+
+    @property
+    def vars_json(self) -> str:
+        return json.dumps({"landing_uri": self.landing_dir.as_posix()})
+
+    def prepare(self) -> None:
+        """Profiles from the project's example, pointed at this project folder."""
+        (self.work_dir / "profiles").mkdir(parents=True, exist_ok=True)
+        self.landing_dir.mkdir(parents=True, exist_ok=True)
+        example = (self.project_dir / "profiles.yml.example").read_text(encoding="utf-8")
+        profiles = example.replace("__PROJECT_ROOT__", self.project_dir.as_posix())
+        (self.work_dir / "profiles" / "profiles.yml").write_text(profiles, encoding="utf-8")
+
+    def run(self, *arguments: str) -> DbtCommand:
+        """`dbt ARGUMENTS` with this warehouse's paths; raises DbtCommandError on a non-zero exit."""
+        dbt = Path(sys.executable).with_name("dbt")
+        command = [
+            str(dbt),
+            *arguments,
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.work_dir / "profiles"),
+            "--target-path",
+            str(self.work_dir / "dbt_target"),
+            "--log-path",
+            str(self.work_dir / "dbt_logs"),
+            "--vars",
+            self.vars_json,
+        ]
+        environ = {**os.environ, "DUCKDB_PATH": str(self.duckdb_path), "DBT_TARGET": "local"}
+        output_path = self.work_dir / "dbt_output.log"
+        started_wall = time.time()
+        started = time.perf_counter()
+        with output_path.open("wb") as output:
+            process = subprocess.Popen(
+                command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environ
+            )
+            try:
+                with PeakRssSampler(process.pid) as sampler:
+                    # wait4 gives this child's own peak RSS, which sampling can miss between two looks.
+                    _, status, usage = os.wait4(process.pid, 0)
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        text = output_path.read_text(encoding="utf-8", errors="replace")
+        if process.returncode != 0:
+            tail = text[-OUTPUT_TAIL_CHARS:]
+            raise DbtCommandError(f"`dbt {' '.join(arguments)}` failed (exit {process.returncode}):\n{tail}")
+        peak_mb = max(sampler.peak_mb, round(usage.ru_maxrss * KB / 1024**2, 1))
+        node_seconds = _node_seconds(self.work_dir / "dbt_target" / "run_results.json", started_wall)
+        return DbtCommand(seconds=seconds, peak_rss_mb=peak_mb, output=text, node_seconds=node_seconds)

@@ -1,0 +1,110 @@
+"""The order of a bench run, the JSON it writes and the table it prints."""
+
+import json
+import logging
+import random
+import shutil
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from spotify_enrichment.bench.latency_bound import run_latency_bound
+from spotify_enrichment.bench.machine import describe_machine
+from spotify_enrichment.bench.rate_limited import run_rate_limited
+from spotify_enrichment.bench.report import render_table, verdicts
+from spotify_enrichment.bench.requirements import ensure_bench_requirements
+from spotify_enrichment.bench.results import BenchResults, write_results
+from spotify_enrichment.bench.scale import BenchScale
+from spotify_enrichment.bench.warehouse_at_scale import (
+    GeneratedData,
+    generate_data,
+    missing_ids,
+    run_warehouse,
+)
+
+logger = logging.getLogger(__name__)
+
+BENCHMARKS = ("rate_limited", "latency_bound", "warehouse")
+Section = TypeVar("Section")
+
+
+def fetch_worklist(data: GeneratedData, seed: int) -> list[str]:
+    """The generated artists a fetch is asked for: catalogue artists and the few the catalogue lacks
+    (answered not_found), in a seeded random order so every prefix has the same mix."""
+    with data.catalogue.open(encoding="utf-8") as lines:
+        artist_ids = [json.loads(line)["id"] for line in lines if line.strip()]
+    artist_ids += missing_ids(data)
+    random.Random(seed).shuffle(artist_ids)
+    return artist_ids
+
+
+def _attempt(name: str, errors: dict[str, str], measure: Callable[[], Section]) -> Section | None:
+    """Run one benchmark; a failure is logged and recorded, and the other benchmarks still run."""
+    started = time.perf_counter()
+    try:
+        section = measure()
+    except Exception as error:
+        logger.exception("benchmark %s failed", name)
+        errors[name] = f"{type(error).__name__}: {error}"[:4000]
+        return None
+    logger.info("benchmark %s took %.1f s", name, time.perf_counter() - started)
+    return section
+
+
+def run_bench(
+    scale: BenchScale,
+    project_dir: Path,
+    work_dir: Path,
+    results_path: Path,
+    only: tuple[str, ...] = BENCHMARKS,
+    *,
+    keep_work: bool = False,
+) -> BenchResults:
+    """Run the chosen benchmarks, write `results_path` and return the results (with `errors` when any
+    benchmark failed; its keys are then missing and its verdicts say so)."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    ensure_bench_requirements(project_dir / "requirements-bench.lock")
+    results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
+    errors: dict[str, str] = {}
+
+    if "rate_limited" in only or "latency_bound" in only:
+        fetch_artists = max(scale.latency_bound_extended_artists, scale.rate_limited_extended_artists)
+        fetch_data = generate_data(
+            project_dir, work_dir / "fetch_data", artists=fetch_artists, plays=fetch_artists, seed=scale.seed
+        )
+        artist_ids = fetch_worklist(fetch_data, scale.seed)
+        if "rate_limited" in only:
+            results["rate_limited"] = _attempt(
+                "rate_limited",
+                errors,
+                lambda: run_rate_limited(artist_ids, fetch_data.catalogue, scale, work_dir),
+            )
+        if "latency_bound" in only:
+            results["latency_bound"] = _attempt(
+                "latency_bound",
+                errors,
+                lambda: run_latency_bound(artist_ids, fetch_data.catalogue, scale, work_dir),
+            )
+    if "warehouse" in only:
+        measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
+        if measured is not None:
+            results["warehouse"], results["load"] = measured
+
+    results = {key: value for key, value in results.items() if value is not None}
+    results["machine"] = describe_machine()
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["verdicts"] = verdicts(dict(results))
+    if errors:
+        results["errors"] = errors
+    write_results(results, results_path)
+    if not keep_work and not errors:
+        # Gigabytes of generated data at full scale; kept after a failure, to look into.
+        shutil.rmtree(work_dir)
+    print(render_table(dict(results)), flush=True)
+    return results

@@ -1,0 +1,229 @@
+"""Start the BigQuery emulator (bqemulator) on a free 127.0.0.1 port for tests and scripts.
+
+bqemulator lives in its own virtualenv, `.bqemulator-venv` at the project root, installed from
+`requirements-bqemulator.lock`: it pins its own DuckDB and needs DuckDB's spatial extension, which
+it would download at start-up; here the extension comes from PyPI (duckdb-extension-spatial) and
+is copied into DuckDB's extension folder once by `duckdb_extensions.import_extension`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_DIR = PROJECT_ROOT / ".bqemulator-venv"
+LOCK_FILE = PROJECT_ROOT / "requirements-bqemulator.lock"
+DEFAULT_PROJECT = "local-project"
+_START_TIMEOUT_SECONDS = 60.0
+_STOP_TIMEOUT_SECONDS = 10.0
+
+
+class BigQueryEmulatorError(RuntimeError):
+    """The BigQuery emulator could not be installed or started."""
+
+
+def venv_python(venv_dir: Path = VENV_DIR) -> Path:
+    return venv_dir / "bin" / "python"
+
+
+def ensure_bqemulator_venv(venv_dir: Path = VENV_DIR, lock_file: Path = LOCK_FILE) -> Path:
+    """Create the emulator's virtualenv from the lock file when missing or when the lock changed
+    since it was made; return its python."""
+    python = venv_python(venv_dir)
+    executable = venv_dir / "bin" / "bqemulator"
+    if not lock_file.exists():
+        raise BigQueryEmulatorError(f"{lock_file} is missing: it pins bqemulator and its DuckDB")
+    lock_digest = hashlib.sha256(lock_file.read_bytes()).hexdigest()
+    stamp = venv_dir / ".installed-lock-sha256"
+    if not executable.exists() or not stamp.exists() or stamp.read_text(encoding="utf-8") != lock_digest:
+        logger.info("creating %s from %s (about a minute, once)", venv_dir, lock_file.name)
+        _run([sys.executable, "-m", "venv", "--clear", str(venv_dir)], "create the virtualenv")
+        _run(
+            [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(lock_file)],
+            f"install {lock_file.name} (pip needs PyPI)",
+        )
+        stamp.write_text(lock_digest, encoding="utf-8")
+    # Idempotent and cheap: copies the spatial extension into ~/.duckdb/extensions when absent.
+    _run(
+        [str(python), "-c", 'import duckdb_extensions; duckdb_extensions.import_extension("spatial")'],
+        "install DuckDB's spatial extension from the duckdb-extension-spatial package",
+    )
+    return python
+
+
+def _run(command: list[str], what: str) -> None:
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise BigQueryEmulatorError(
+            f"could not {what}: {' '.join(command[:4])}... exited {completed.returncode}\n"
+            f"{completed.stderr[-2000:]}"
+        )
+
+
+@dataclass(frozen=True)
+class BigQueryEmulatorEndpoint:
+    """Where a running emulator answers."""
+
+    rest_url: str
+    grpc_port: int
+    project: str
+
+
+class BigQueryEmulatorProcess:
+    """bqemulator as a subprocess on free ports; `gcs_root` is where its load jobs read `gs://`.
+
+    `gs://bucket/path` resolves to `{gcs_root}/bucket/path`. Use as a context manager: the process
+    is stopped on exit, also after an exception.
+    """
+
+    def __init__(
+        self,
+        gcs_root: Path,
+        log_path: Path,
+        *,
+        project: str = DEFAULT_PROJECT,
+        venv_dir: Path = VENV_DIR,
+    ) -> None:
+        self._gcs_root = gcs_root
+        self._log_path = log_path
+        self._project = project
+        self._venv_dir = venv_dir
+        self._process: subprocess.Popen[bytes] | None = None
+        self._endpoint: BigQueryEmulatorEndpoint | None = None
+
+    @property
+    def endpoint(self) -> BigQueryEmulatorEndpoint:
+        if self._endpoint is None:
+            raise BigQueryEmulatorError("the BigQuery emulator is not running: call start() first")
+        return self._endpoint
+
+    @property
+    def rest_url(self) -> str:
+        return self.endpoint.rest_url
+
+    @property
+    def gcs_root(self) -> Path:
+        """The folder that stands for Cloud Storage: `gs://bucket/path` is `{gcs_root}/bucket/path`."""
+        return self._gcs_root
+
+    def start(self) -> BigQueryEmulatorEndpoint:
+        ensure_bqemulator_venv(self._venv_dir)
+        self._gcs_root.mkdir(parents=True, exist_ok=True)
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        environment = {
+            **os.environ,
+            "BQEMU_GCS_LOCAL_ROOT": str(self._gcs_root),
+            # The avro extension would be downloaded at start-up; nothing here loads Avro.
+            "BQEMU_ENABLE_FORMAT_EXTENSIONS": "false",
+        }
+        command = [
+            str(self._venv_dir / "bin" / "bqemulator"),
+            "start",
+            "--rest-host=127.0.0.1",
+            "--rest-port=0",
+            "--grpc-host=127.0.0.1",
+            "--grpc-port=0",
+            "--ephemeral",
+            f"--project={self._project}",
+            "--log-format=json",
+            "--log-level=info",
+        ]
+        with self._log_path.open("wb") as log_file:
+            self._process = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=self._gcs_root,
+                start_new_session=True,
+            )
+        try:
+            self._endpoint = self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        logger.info("BigQuery emulator ready at %s (log %s)", self._endpoint.rest_url, self._log_path)
+        return self._endpoint
+
+    def _wait_until_ready(self) -> BigQueryEmulatorEndpoint:
+        deadline = time.monotonic() + _START_TIMEOUT_SECONDS
+        rest_port: int | None = None
+        grpc_port: int | None = None
+        while time.monotonic() < deadline:
+            assert self._process is not None
+            if self._process.poll() is not None:
+                raise BigQueryEmulatorError(
+                    f"bqemulator exited with {self._process.returncode} while starting; "
+                    f"last log lines:\n{self.log_tail()}"
+                )
+            rest_port, grpc_port = self._ports_from_log()
+            if rest_port is not None and grpc_port is not None:
+                rest_url = f"http://127.0.0.1:{rest_port}"
+                try:
+                    if requests.get(f"{rest_url}/readyz", timeout=2).status_code == 200:
+                        return BigQueryEmulatorEndpoint(rest_url, grpc_port, self._project)
+                except requests.RequestException:
+                    pass
+            time.sleep(0.2)
+        raise BigQueryEmulatorError(
+            f"bqemulator not ready within {_START_TIMEOUT_SECONDS:.0f} s; last log lines:\n{self.log_tail()}"
+        )
+
+    def _ports_from_log(self) -> tuple[int | None, int | None]:
+        rest_port: int | None = None
+        grpc_port: int | None = None
+        for line in self._log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if event.get("event") == "rest.listen":
+                rest_port = int(event["port"])
+            elif event.get("event") == "grpc.listen":
+                grpc_port = int(event["port"])
+        return rest_port, grpc_port
+
+    def log_tail(self, lines: int = 20) -> str:
+        if not self._log_path.exists():
+            return "(no log)"
+        return "\n".join(self._log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        self._endpoint = None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=_STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def __enter__(self) -> BigQueryEmulatorProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

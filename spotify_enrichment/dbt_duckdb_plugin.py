@@ -1,0 +1,201 @@
+"""dbt-duckdb plugin: SQL functions through which the `enrich_artists` and `load_artist_enrichment`
+macros call the fetcher and the landing loader inside the dbt process.
+
+Registered in the `local` target of profiles.yml:
+
+    plugins:
+      - module: spotify_enrichment.dbt_duckdb_plugin
+
+Every function takes and returns plain SQL values; structured answers are one JSON string that the
+macros read with `fromjson`. Artist IDs reach the fetcher as a `VARCHAR[]` value computed by the
+worklist query, never as SQL text.
+
+    spotify_resolve_landing_uri(landing_uri, project_dir) -> JSON string (absolute folder or gs:// URI)
+    spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir) -> JSON FetchSummary
+    spotify_landing_files(landing_uri) -> JSON list of landing file names
+    spotify_landing_stage(landing_uri, name) -> JSON StagedFile (local path or gs:// copy, checksum)
+    spotify_landing_check(local_path, uri, load_error) -> JSON StagedFileCheck (bad lines by number)
+    spotify_execute_in_transaction(sql) -> JSON {"ok", "error", "result"} (never raises DuckDB errors)
+    spotify_landing_move(landing_uri, name, destination, error_report) -> JSON {"uri": ...}
+    spotify_landing_release(local_path) -> JSON string (the deleted staging copy, or '')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dbt.adapters.duckdb.plugins import BasePlugin
+from dbt_common.events.event_handler import DbtEventLoggingHandler, set_package_logging
+from dbt_common.events.functions import get_event_manager
+from duckdb import DuckDBPyConnection, list_type, sqltype
+
+from spotify_enrichment import loader
+from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
+from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
+from spotify_enrichment.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_LOGGER = "spotify_enrichment"
+PROGRESS_INTERVAL_SECONDS = 5.0
+
+
+def _route_package_logging_to_dbt() -> None:
+    """Make the package's `logging` records dbt events, so progress shows in dbt's console and log."""
+    package_logger = logging.getLogger(PACKAGE_LOGGER)
+    if not any(isinstance(handler, DbtEventLoggingHandler) for handler in package_logger.handlers):
+        set_package_logging(PACKAGE_LOGGER, logging.INFO, get_event_manager())
+
+
+class ProgressLogger:
+    """Logs the fetcher's progress at most every few seconds, plus the final state."""
+
+    def __init__(self, interval_seconds: float = PROGRESS_INTERVAL_SECONDS) -> None:
+        self.interval_seconds = interval_seconds
+        self._last_logged = 0.0
+        self._finished_logged = False
+
+    def __call__(self, progress: FetchProgress) -> None:
+        now = time.monotonic()
+        finished = progress.done >= progress.total
+        if self._finished_logged or (not finished and now - self._last_logged < self.interval_seconds):
+            return
+        self._last_logged = now
+        self._finished_logged = finished
+        logger.info(
+            "enrich_artists: %s/%s artists (ok %s, not_found %s, failed %s), %s requests, %s rate-limited, "
+            "%.1f artists/s, api mode %s",
+            progress.done,
+            progress.total,
+            progress.ok,
+            progress.not_found,
+            progress.failed,
+            progress.requests,
+            progress.rate_limited,
+            progress.artists_per_second,
+            progress.api_mode,
+        )
+
+
+def fetch_artists(artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str) -> str:
+    """Fetch the artists and land them; returns the FetchSummary as one JSON line.
+
+    Settings come from the environment and `{project_dir}/.env`. Spotify trouble (auth, quota,
+    rate limit), unusable settings and an unusable landing location end up in the summary's
+    `stop_reason` and `message`; the macro decides the exit."""
+    dotenv_path = Path(project_dir) / ".env"
+    try:
+        settings = load_settings(dotenv_path=dotenv_path if dotenv_path.is_file() else None)
+        summary = fetch_to_landing(
+            artist_ids or [],
+            loader.resolve_landing_uri(landing_uri, project_dir),
+            settings,
+            run_id=run_id or None,
+            progress=ProgressLogger(),
+        )
+    except SettingsError as error:
+        return _not_started(artist_ids, "settings", str(error))
+    except (BadInputError, LandingError) as error:
+        return _not_started(artist_ids, "landing", str(error))
+    return summary.to_json()
+
+
+def _not_started(artist_ids: list[str] | None, reason: str, message: str) -> str:
+    """A summary for a run that could not start, so the macro still loads earlier files and reports."""
+    return json.dumps(
+        {"requested": len(artist_ids or []), "stop_reason": reason, "message": message, "exit_code": 2}
+    )
+
+
+def resolve_landing_uri(landing_uri: str, project_dir: str) -> str:
+    return json.dumps(loader.resolve_landing_uri(landing_uri, project_dir))
+
+
+def landing_files(landing_uri: str) -> str:
+    return json.dumps(loader.list_landing_files(landing_uri))
+
+
+def stage_landing_file(landing_uri: str, name: str) -> str:
+    return json.dumps(asdict(loader.stage_landing_file(landing_uri, name)))
+
+
+def check_staged_file(local_path: str, uri: str, load_error: str | None) -> str:
+    return json.dumps(asdict(loader.check_staged_file(local_path, uri, load_error or None)))
+
+
+def transaction_runner(connection: DuckDBPyConnection) -> Callable[[str], str]:
+    """`spotify_execute_in_transaction(sql)`: run the statements in one transaction on a cursor of
+    their own and commit, or roll back and report DuckDB's error instead of raising it. The load macro
+    uses it so a file DuckDB refuses goes to quarantine instead of ending the whole run."""
+
+    def execute_in_transaction(sql: str) -> str:
+        cursor = connection.cursor()
+        try:
+            cursor.execute("begin transaction")
+            rows = cursor.execute(sql).fetchall()
+            cursor.execute("commit")
+        except duckdb.Error as error:
+            cursor.execute("rollback")
+            return json.dumps({"ok": False, "error": str(error).splitlines()[0], "result": None})
+        finally:
+            cursor.close()
+        result = rows[0][0] if rows and rows[0] else None
+        return json.dumps({"ok": True, "error": None, "result": result}, default=str)
+
+    return execute_in_transaction
+
+
+def move_landing_file(landing_uri: str, name: str, destination: str, error_report: str | None) -> str:
+    uri = loader.move_landing_file(landing_uri, name, destination, error_report=error_report or None)
+    return json.dumps({"uri": uri})
+
+
+def release_staged_file(local_path: str) -> str:
+    return json.dumps(loader.release_staged_file(local_path))
+
+
+VARCHAR = sqltype("VARCHAR")
+
+# name: (python function, parameter types); every function returns VARCHAR and has side effects, so
+# DuckDB never folds or caches a call.
+SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
+    "spotify_resolve_landing_uri": (resolve_landing_uri, [VARCHAR, VARCHAR]),
+    "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_landing_files": (landing_files, [VARCHAR]),
+    "spotify_landing_stage": (stage_landing_file, [VARCHAR, VARCHAR]),
+    "spotify_landing_check": (check_staged_file, [VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_landing_move": (move_landing_file, [VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_landing_release": (release_staged_file, [VARCHAR]),
+}
+
+
+def register_sql_functions(connection: DuckDBPyConnection) -> None:
+    """Register the functions on a DuckDB connection (the plugin does it; tests call it directly)."""
+    functions = {
+        **SQL_FUNCTIONS,
+        "spotify_execute_in_transaction": (transaction_runner(connection), [VARCHAR]),
+    }
+    for name, (function, parameters) in functions.items():
+        connection.create_function(
+            name,
+            function,
+            parameters,
+            VARCHAR,
+            null_handling="special",
+            side_effects=True,
+        )
+
+
+class Plugin(BasePlugin):
+    """dbt-duckdb entry point: `configure_connection` runs once per DuckDB connection dbt opens."""
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        _route_package_logging_to_dbt()
+        register_sql_functions(conn)

@@ -1,0 +1,429 @@
+"""Landing storage: a local folder or a `gs://bucket[/prefix]`, and the crash-safe JSONL landing writer.
+
+Layout under the landing URI (keys are `/`-separated and relative to it):
+- `spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment.jsonl`: finished files, for the loader;
+- `spotify/archive/`, `spotify/quarantine/`: where the loader moves files it has read or rejected;
+- `spotify/partial/{YYYYMMDDTHHMMSSZ}_artist_enrichment/`: a run in progress. Each flush writes one
+  chunk object `part-NNNNNN.jsonl` atomically (GCS objects cannot be appended to, so local folders use
+  the same scheme), beside `run.json` naming the run and its process. When the run ends the chunks are
+  concatenated into the landing file (written atomically) and the folder is deleted.
+
+After a crash the next run calls `recover_partials`: each orphaned partial folder is finalized under its
+own (deterministic) landing name, so its answers land once, even if the recovering run itself crashes
+half-way (a partial whose landing, archive or quarantine file already exists is only deleted)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from requests import RequestException
+
+from spotify_enrichment.errors import BadInputError, LandingError
+from spotify_enrichment.records import LANDING_KEYS, LandingRecord
+from spotify_enrichment.transform import record_to_json_line
+
+logger = logging.getLogger(__name__)
+
+LANDING_PREFIX = "spotify/landing/"
+ARCHIVE_PREFIX = "spotify/archive/"
+QUARANTINE_PREFIX = "spotify/quarantine/"
+PARTIAL_PREFIX = "spotify/partial/"
+LANDING_SUFFIX = "_artist_enrichment.jsonl"
+LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z_artist_enrichment\.jsonl")
+_CHUNK_NAME = re.compile(r"part-(\d{6})\.jsonl")
+_RUN_FILE = "run.json"
+
+
+class LandingStore(Protocol):
+    """What the fetcher and the loader need from a landing location. Keys are relative to the URI."""
+
+    root_uri: str
+
+    def uri(self, key: str) -> str:
+        """The full location of `key` (local path or gs:// URI)."""
+        ...
+
+    def list(self, prefix: str) -> list[str]:
+        """Keys under `prefix` (recursively), sorted; temporary files are not listed."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def read_bytes(self, key: str) -> bytes: ...
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        """Write atomically: a reader sees the old object or the whole new one, never a part."""
+        ...
+
+    def move(self, source_key: str, target_key: str) -> None:
+        """Move an object; the target appears whole (atomic rename locally, copy+delete on GCS)."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Delete an object; deleting a missing object is not an error."""
+        ...
+
+
+def _check_key(key: str) -> str:
+    parts = key.split("/")
+    if (
+        not key
+        or key.startswith("/")
+        or any(part in ("", ".", "..") for part in parts[:-1])
+        or parts[-1]
+        in (
+            ".",
+            "..",
+        )
+    ):
+        raise LandingError(f"invalid landing key {key!r}")
+    return key
+
+
+class LocalStore:
+    """A landing folder on the local file system."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.root_uri = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _check_key(key)
+
+    def uri(self, key: str) -> str:
+        return str(self._path(key))
+
+    def list(self, prefix: str) -> list[str]:
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return []
+        keys = [
+            path.relative_to(self.root).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        ]
+        return sorted(keys)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except OSError as error:
+            raise LandingError(f"cannot read {self.uri(key)}: {error.strerror}") from error
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise LandingError(f"cannot write {path}: {error.strerror}") from error
+
+    def move(self, source_key: str, target_key: str) -> None:
+        target = self._path(target_key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._path(source_key).replace(target)
+        except OSError as error:
+            raise LandingError(f"cannot move {self.uri(source_key)} to {target}: {error.strerror}") from error
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            raise LandingError(f"cannot delete {path}: {error.strerror}") from error
+        # Leave no empty partial folders behind.
+        with contextlib.suppress(OSError):
+            if path.parent != self.root and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+
+
+class GcsStore:
+    """A `gs://bucket[/prefix]` landing location through google-cloud-storage (honours
+    STORAGE_EMULATOR_HOST, so tests run it against gcp-storage-emulator)."""
+
+    def __init__(self, uri: str, client: Any | None = None) -> None:
+        match = re.fullmatch(r"gs://([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])(/.*)?", uri.rstrip("/"))
+        if not match:
+            raise BadInputError(f"landing URI {uri!r} is not gs://BUCKET[/PREFIX] with a valid bucket name")
+        from google.auth.exceptions import DefaultCredentialsError  # noqa: PLC0415 (only GCS users import it)
+        from google.cloud import storage  # noqa: PLC0415
+
+        self.bucket_name = match.group(1)
+        self.prefix = (match.group(2) or "").strip("/")
+        if self.prefix:
+            _check_key(self.prefix)
+        self.root_uri = f"gs://{self.bucket_name}" + (f"/{self.prefix}" if self.prefix else "")
+        try:
+            self._client = client or storage.Client()
+        except DefaultCredentialsError as error:
+            raise LandingError(
+                f"no Google credentials for {self.root_uri}: run `gcloud auth application-default login` "
+                "or set GOOGLE_APPLICATION_CREDENTIALS"
+            ) from error
+        self._bucket = self._client.bucket(self.bucket_name)
+
+    def _name(self, key: str) -> str:
+        _check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str) -> str:
+        return f"gs://{self.bucket_name}/{self._name(key)}"
+
+    def _call(self, what: str, action: Any) -> Any:
+        from google.api_core import exceptions  # noqa: PLC0415
+
+        try:
+            return action()
+        except exceptions.NotFound as error:
+            raise LandingError(f"{what}: not found ({error.message})") from error
+        except (exceptions.GoogleAPIError, RequestException) as error:
+            raise LandingError(f"{what}: {error}") from error
+
+    def list(self, prefix: str) -> list[str]:
+        full = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        blobs = self._call(
+            f"cannot list {self.root_uri}/{prefix}", lambda: list(self._bucket.list_blobs(prefix=full))
+        )
+        return sorted(blob.name[strip:] for blob in blobs if not blob.name.endswith("/"))
+
+    def exists(self, key: str) -> bool:
+        return bool(self._call(f"cannot check {self.uri(key)}", self._bucket.blob(self._name(key)).exists))
+
+    def read_bytes(self, key: str) -> bytes:
+        blob = self._bucket.blob(self._name(key))
+        return self._call(f"cannot read {self.uri(key)}", blob.download_as_bytes)
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        blob = self._bucket.blob(self._name(key))
+        self._call(
+            f"cannot write {self.uri(key)}",
+            lambda: blob.upload_from_string(data, content_type="application/x-ndjson"),
+        )
+
+    def move(self, source_key: str, target_key: str) -> None:
+        source = self._bucket.blob(self._name(source_key))
+        what = f"cannot move {self.uri(source_key)} to {self.uri(target_key)}"
+        self._call(what, lambda: self._bucket.copy_blob(source, self._bucket, self._name(target_key)))
+        self.delete(source_key)
+
+    def delete(self, key: str) -> None:
+        from google.api_core import exceptions  # noqa: PLC0415
+
+        blob = self._bucket.blob(self._name(key))
+        try:
+            blob.delete()
+        except exceptions.NotFound:
+            return
+        except (exceptions.GoogleAPIError, RequestException) as error:
+            raise LandingError(f"cannot delete {self.uri(key)}: {error}") from error
+
+
+def open_store(landing_uri: str) -> LandingStore:
+    """The store of a landing URI: `gs://bucket[/prefix]` or a local folder (created when missing)."""
+    if not landing_uri or not landing_uri.strip():
+        raise BadInputError("landing URI is empty; pass a folder or gs://bucket")
+    if landing_uri.startswith("gs://"):
+        return GcsStore(landing_uri)
+    if "://" in landing_uri:
+        raise BadInputError(f"landing URI {landing_uri!r}: only local folders and gs:// are supported")
+    return LocalStore(landing_uri)
+
+
+def landing_file_name(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}{LANDING_SUFFIX}"
+
+
+def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
+    return any(
+        store.exists(prefix + file_name) for prefix in (LANDING_PREFIX, ARCHIVE_PREFIX, QUARANTINE_PREFIX)
+    )
+
+
+def free_landing_name(store: LandingStore, started: datetime) -> str:
+    """A landing name for a run started at `started` that no landed, archived, quarantined or partial
+    file uses yet (a later second when two runs start in the same one)."""
+    moment = started
+    while True:
+        name = landing_file_name(moment)
+        stem = name.removesuffix(".jsonl")
+        if not _landed_somewhere(store, name) and not store.list(f"{PARTIAL_PREFIX}{stem}/"):
+            return name
+        moment += timedelta(seconds=1)
+
+
+def parse_landing_lines(text: str, source: str) -> list[LandingRecord]:
+    """Landing records of a JSONL text; an incomplete or broken line is logged and skipped (its artist is
+    then simply asked again)."""
+    records: list[LandingRecord] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            logger.warning("skipping unreadable line %d of %s", number, source)
+            continue
+        if not isinstance(value, dict) or set(value) != set(LANDING_KEYS):
+            logger.warning("skipping line %d of %s: not a landing record", number, source)
+            continue
+        records.append(value)  # type: ignore[arg-type]
+    return records
+
+
+@dataclass
+class PartialLanding:
+    """The partial file of one run. `append` flushes lines as one chunk; `finalize` lands them."""
+
+    store: LandingStore
+    file_name: str
+    run_id: str
+    _sequence: int = 0
+    _lines: list[str] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        return f"{PARTIAL_PREFIX}{self.file_name.removesuffix('.jsonl')}/"
+
+    @property
+    def landing_key(self) -> str:
+        return LANDING_PREFIX + self.file_name
+
+    def start(self) -> None:
+        marker = {
+            "runId": self.run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "file": self.file_name,
+        }
+        self.store.write_bytes(self.folder + _RUN_FILE, json.dumps(marker).encode())
+
+    def append(self, lines: list[str]) -> None:
+        if not lines:
+            return
+        self._sequence += 1
+        self.store.write_bytes(f"{self.folder}part-{self._sequence:06d}.jsonl", "".join(lines).encode())
+        self._lines.extend(lines)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def finalize(self) -> str | None:
+        """Write the landing file atomically and delete the partial folder. Returns its URI, or None
+        when the run landed nothing (no empty files)."""
+        uri = None
+        if self._lines:
+            self.store.write_bytes(self.landing_key, "".join(self._lines).encode())
+            uri = self.store.uri(self.landing_key)
+        _delete_folder(self.store, self.folder)
+        return uri
+
+
+def _delete_folder(store: LandingStore, folder: str) -> None:
+    # The run marker goes last, so a half-deleted partial is still recognised as one.
+    keys = store.list(folder)
+    for key in sorted(keys, key=lambda key: key.endswith(_RUN_FILE)):
+        store.delete(key)
+
+
+def landed_statuses(store: LandingStore) -> dict[str, str]:
+    """`{artistId: status}` of every answer in finished landing files the loader has not taken yet.
+    A fetch skips these artists: their answers are already on their way to the warehouse."""
+    statuses: dict[str, str] = {}
+    for key in store.list(LANDING_PREFIX):
+        if "/" in key.removeprefix(LANDING_PREFIX) or not LANDING_FILE_NAME.fullmatch(key.rpartition("/")[2]):
+            continue
+        text = store.read_bytes(key).decode("utf-8", errors="replace")
+        for record in parse_landing_lines(text, store.uri(key)):
+            statuses[record["artistId"]] = record["status"]
+    return statuses
+
+
+@dataclass(frozen=True)
+class RecoveredPartial:
+    """Answers of a crashed run, now landed under `file` (its own landing name)."""
+
+    file: str | None
+    records: list[LandingRecord]
+
+
+def _is_live_run(marker: dict[str, Any]) -> bool:
+    """True when the partial belongs to a process still running on this host."""
+    pid = marker.get("pid")
+    if marker.get("host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _partial_folders(store: LandingStore) -> Iterator[tuple[str, list[str]]]:
+    folders: dict[str, list[str]] = {}
+    for key in store.list(PARTIAL_PREFIX):
+        folder, _, name = key.rpartition("/")
+        folders.setdefault(folder + "/", []).append(name)
+    yield from sorted(folders.items())
+
+
+def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
+    """Land the partial files that crashed runs left behind (see the module docstring)."""
+    recovered: list[RecoveredPartial] = []
+    for folder, names in _partial_folders(store):
+        file_name = folder.removeprefix(PARTIAL_PREFIX).rstrip("/") + ".jsonl"
+        if not LANDING_FILE_NAME.fullmatch(file_name):
+            logger.warning("ignoring %s: not a partial folder of this fetcher", store.uri(folder))
+            continue
+        if _RUN_FILE in names:
+            try:
+                marker = json.loads(store.read_bytes(folder + _RUN_FILE))
+            except (json.JSONDecodeError, LandingError):
+                marker = {}
+            if isinstance(marker, dict) and _is_live_run(marker):
+                logger.info(
+                    "leaving %s alone: its run (pid %s) is still going", store.uri(folder), marker["pid"]
+                )
+                continue
+        if _landed_somewhere(store, file_name):
+            logger.info("partial %s was already landed; removing it", store.uri(folder))
+            _delete_folder(store, folder)
+            continue
+        chunks = sorted(name for name in names if _CHUNK_NAME.fullmatch(name))
+        records: list[LandingRecord] = []
+        for chunk in chunks:
+            text = store.read_bytes(folder + chunk).decode("utf-8", errors="replace")
+            records.extend(parse_landing_lines(text, store.uri(folder + chunk)))
+        landed = None
+        if records:
+            key = LANDING_PREFIX + file_name
+            store.write_bytes(key, "".join(record_to_json_line(record) for record in records).encode())
+            landed = store.uri(key)
+            logger.info("recovered %d answers of an interrupted run into %s", len(records), landed)
+        _delete_folder(store, folder)
+        recovered.append(RecoveredPartial(file=landed, records=records))
+    return recovered

@@ -1,0 +1,176 @@
+"""BigQuery remote function: Spotify artist IDs in, landing records (JSON strings) out.
+
+Deployed as a Cloud Run function (entry point `enrich_artists_remote`) and declared in BigQuery as
+`RETURNS STRING REMOTE WITH CONNECTION ... OPTIONS (endpoint, max_batching_rows = 50)`; the
+BigQuery implementation of `enrich_artists` calls it once per artist of the worklist.
+
+Protocol (https://cloud.google.com/bigquery/docs/remote-functions): BigQuery POSTs
+`{"requestId", "caller", "sessionUser", "userDefinedContext", "calls": [[artist_id], ...]}` and
+expects `{"replies": [...]}` with one reply per call, in the same order, and status 200; on failure a
+non-200 status with `{"errorMessage": "..."}`. BigQuery retries 408, 429, 500, 503 and 504.
+
+Replies: the artist's landing record as a JSON string (keys of `records.LandingRecord`; status
+`ok` or `not_found`, so an unknown artist is recorded and not asked again by backfill), or JSON
+null when the call's argument is NULL or the artist failed after the fetcher's bounded retries
+(no row is written, so the next run asks again).
+Failures: a malformed call or artist ID is 400 (not retried: the worklist only sends valid IDs);
+Spotify throttling (429, QUOTA_EXCEEDED, a Retry-After over the cap) is 429 so BigQuery retries the
+batch later; rejected credentials are 502 (not retried: the secret must be fixed). The client
+secret and tokens never appear in a reply or an error message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import flask
+import functions_framework
+
+from spotify_enrichment.artist_ids import is_valid_artist_id
+from spotify_enrichment.client import SpotifyClient
+from spotify_enrichment.errors import SettingsError
+from spotify_enrichment.fetcher import FetchResult, fetch_artists
+from spotify_enrichment.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+# Above BigQuery's own batches (max_batching_rows = 50 in the CREATE FUNCTION); a bigger request
+# means the function was declared without the option and would run past Cloud Run's timeout.
+MAX_CALLS_PER_REQUEST = 1000
+_MAX_ERROR_MESSAGE_CHARS = 1000  # BigQuery wants errorMessage under 1 KB
+
+
+class BadRemoteCallError(ValueError):
+    """The request body is not a BigQuery remote-function call of one artist ID per row."""
+
+
+@dataclass(frozen=True)
+class RemoteReply:
+    """What the handler answers: an HTTP status and a JSON body."""
+
+    status: int
+    body: dict[str, Any]
+    retry_after_seconds: int | None = None
+
+
+def parse_calls(payload: object) -> list[str | None]:
+    """The artist ID of each call, in order (None for a NULL argument); raises BadRemoteCallError."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("calls"), list):
+        raise BadRemoteCallError('request body must be a JSON object with a "calls" array')
+    calls: list[object] = payload["calls"]
+    if len(calls) > MAX_CALLS_PER_REQUEST:
+        raise BadRemoteCallError(
+            f"{len(calls)} calls in one request (at most {MAX_CALLS_PER_REQUEST}); "
+            "declare the function with OPTIONS (max_batching_rows = 50)"
+        )
+    artist_ids: list[str | None] = []
+    for index, call in enumerate(calls):
+        if not isinstance(call, list) or len(call) != 1:
+            raise BadRemoteCallError(
+                f"call {index} must be a one-argument list [artist_id], got {call!r:.80}"
+            )
+        argument = call[0]
+        if argument is None:
+            artist_ids.append(None)
+        elif isinstance(argument, str) and is_valid_artist_id(argument):
+            artist_ids.append(argument)
+        else:
+            raise BadRemoteCallError(
+                f"call {index}: {argument!r:.80} is not a Spotify artist ID (22 base62 characters)"
+            )
+    return artist_ids
+
+
+def replies_for(artist_ids: list[str | None], result: FetchResult) -> list[str | None]:
+    """One reply per call: the landing record as JSON text, or None (NULL input or failed)."""
+    replies: list[str | None] = []
+    for artist_id in artist_ids:
+        outcome = result.outcomes.get(artist_id) if artist_id is not None else None
+        if outcome is None or outcome.record is None:
+            replies.append(None)
+        else:
+            replies.append(json.dumps(outcome.record, ensure_ascii=False, separators=(",", ":")))
+    return replies
+
+
+def answer_calls(payload: object, settings: Settings, client: SpotifyClient | None = None) -> RemoteReply:
+    """The whole protocol without HTTP: parse, fetch, reply or fail with the right status."""
+    try:
+        artist_ids = parse_calls(payload)
+    except BadRemoteCallError as error:
+        return _failure(400, str(error))
+    wanted = sorted({artist_id for artist_id in artist_ids if artist_id is not None})
+    if not wanted:
+        return RemoteReply(200, {"replies": [None] * len(artist_ids)})
+    result = fetch_artists(wanted, settings, client=client)
+    if result.stop_reason in ("rate_limit", "quota"):
+        retry_after = result.retry_after_seconds
+        return _failure(
+            429,
+            f"Spotify rate limit ({result.stop_reason}): {result.message}",
+            retry_after_seconds=int(retry_after) if retry_after is not None else None,
+        )
+    if result.stop_reason == "auth":
+        return _failure(502, f"Spotify rejected the credentials: {result.message}")
+    replies = replies_for(artist_ids, result)
+    failed = sum(1 for outcome in result.outcomes.values() if outcome.status == "failed")
+    logger.info(
+        "answered %d calls (%d artists): %d records, %d failed",
+        len(artist_ids),
+        len(wanted),
+        sum(1 for reply in replies if reply is not None),
+        failed,
+    )
+    return RemoteReply(200, {"replies": replies})
+
+
+def _failure(status: int, message: str, *, retry_after_seconds: int | None = None) -> RemoteReply:
+    logger.warning("remote call failed with %d: %s", status, message)
+    return RemoteReply(status, {"errorMessage": message[:_MAX_ERROR_MESSAGE_CHARS]}, retry_after_seconds)
+
+
+class _SharedClient:
+    """One Spotify client per process, so its token and connections serve every request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settings: Settings | None = None
+        self._client: SpotifyClient | None = None
+
+    def get(self) -> tuple[Settings, SpotifyClient]:
+        with self._lock:
+            if self._settings is None or self._client is None:
+                self._settings = load_settings()
+                self._client = SpotifyClient(self._settings)
+            return self._settings, self._client
+
+
+_shared_client = _SharedClient()
+# One request at a time per instance: the client's pacing window and stop flag are shared, and the
+# deployment runs one instance with concurrency 1 anyway.
+_request_lock = threading.Lock()
+
+
+@functions_framework.http
+def enrich_artists_remote(request: flask.Request) -> flask.Response:
+    """Cloud Run function entry point (functions-framework --target enrich_artists_remote)."""
+    payload = request.get_json(silent=True)
+    try:
+        settings, client = _shared_client.get()
+        with _request_lock:
+            reply = answer_calls(payload, settings, client)
+    except SettingsError as error:
+        reply = _failure(502, f"function misconfigured: {error}")
+    except Exception:
+        # A 500 is retried by BigQuery: right for a transient fault, and the message stays generic
+        # because an exception's text might carry request details.
+        logger.exception("remote call crashed")
+        reply = _failure(500, "internal error in the Spotify enrichment function; see its logs")
+    response = flask.make_response(flask.jsonify(reply.body), reply.status)
+    if reply.retry_after_seconds is not None:
+        response.headers["Retry-After"] = str(reply.retry_after_seconds)
+    return response

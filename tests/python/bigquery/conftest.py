@@ -1,0 +1,46 @@
+"""Fixtures of the BigQuery tests: the remote-function handler served over real HTTP, in front of the
+project's Spotify emulator."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support.remote_function_server import RemoteFunctionServer
+
+from spotify_enrichment.emulator_process import EmulatorProcess
+
+
+@pytest.fixture(scope="session")
+def artists_csv(shared_data: Path) -> Path:
+    return shared_data / "artists" / "artists.csv"
+
+
+@pytest.fixture(scope="session")
+def catalogue_names(artists_csv: Path) -> dict[str, str]:
+    """Artist ID -> name of the real artists the emulator serves."""
+    with artists_csv.open(encoding="utf-8", newline="") as csv_file:
+        return {row["artist_id"]: row["name"] for row in csv.DictReader(csv_file, delimiter="\t")}
+
+
+@pytest.fixture(scope="session")
+def known_artist_ids(catalogue_names: dict[str, str]) -> list[str]:
+    """200 IDs of real artists the emulator serves, in a fixed order."""
+    return sorted(catalogue_names)[:200]
+
+
+@pytest.fixture(scope="module")
+def extended_emulator(artists_csv: Path) -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(artists_csv) as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def remote_function(
+    extended_emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RemoteFunctionServer]:
+    log_path = tmp_path_factory.mktemp("remote_function") / "functions-framework.log"
+    with RemoteFunctionServer(extended_emulator.settings_environ(), log_path) as server:
+        yield server

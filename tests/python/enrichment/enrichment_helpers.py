@@ -1,0 +1,158 @@
+"""Helpers of the enrichment tests: a test's own warehouse (DuckDB file, landing folder, target and log
+paths) and dbt run as a subprocess from another folder with --project-dir/--profiles-dir."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from spotify_enrichment.emulator_process import EmulatorProcess
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DBT = Path(sys.executable).with_name("dbt")
+DEMO_ARTISTS = 300
+DEMO_PLAYS = 3000
+NEW_ARTISTS = 25
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+
+    def __str__(self) -> str:
+        return f"exit {self.returncode}\n{self.output[-6000:]}"
+
+
+@dataclass
+class Warehouse:
+    """One test's world: a DuckDB file, a landing location, its own target/log paths and environment.
+    dbt runs from `root/elsewhere`, never from the project folder, unless `cwd` says otherwise."""
+
+    root: Path
+    landing_uri: str
+    env: dict[str, str] = field(default_factory=dict)
+    profiles_dir: Path | None = None
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        return Path(self.landing_uri)
+
+    def dbt(self, *args: str, cwd: Path | None = None, project_dir: bool = True) -> DbtResult:
+        assert self.profiles_dir is not None
+        workdir = cwd or self.root / "elsewhere"
+        workdir.mkdir(parents=True, exist_ok=True)
+        command = [str(DBT), *args]
+        if project_dir:
+            command += ["--project-dir", str(PROJECT_ROOT)]
+        command += [
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--target-path",
+            str(self.root / "target"),
+            "--log-path",
+            str(self.root / "logs"),
+        ]
+        environ = {**self.env, "DUCKDB_PATH": str(self.duckdb_path), "DBT_TARGET": "local"}
+        completed = subprocess.run(
+            command, cwd=workdir, env=environ, capture_output=True, text=True, timeout=300, check=False
+        )
+        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+    def enrich(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
+        return self.dbt(
+            "run-operation",
+            "enrich_artists",
+            "--args",
+            json.dumps(arguments),
+            "--vars",
+            json.dumps({"landing_uri": landing_uri or self.landing_uri}),
+        )
+
+    def load(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
+        return self.dbt(
+            "run-operation",
+            "load_artist_enrichment",
+            "--args",
+            json.dumps(arguments),
+            "--vars",
+            json.dumps({"landing_uri": landing_uri or self.landing_uri}),
+        )
+
+    def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).fetchall()
+
+    def scalar(self, sql: str) -> Any:
+        return self.query(sql)[0][0]
+
+    def enrichment_rows(self) -> int:
+        return self.scalar("select count(*) from lake.lake_spotify__normalized_artist_enrichment")
+
+    def enriched_ids(self, status: str | None = None) -> set[str]:
+        rows = self.query(
+            "select distinct artistId from lake.lake_spotify__normalized_artist_enrichment"
+            " where status = coalesce(?, status)",
+            [status],
+        )
+        return {row[0] for row in rows}
+
+    def ledger_rows(self) -> int:
+        return self.scalar("select count(*) from lake.lake_spotify__artist_enrichment_load_ledger")
+
+    def execute(self, sql: str, parameters: list[Any] | None = None) -> None:
+        with duckdb.connect(str(self.duckdb_path)) as connection:
+            connection.execute(sql, parameters or [])
+
+    def files(self, folder: str) -> list[str]:
+        path = self.landing_dir / "spotify" / folder
+        return sorted(item.name for item in path.iterdir()) if path.is_dir() else []
+
+    def copy_to(self, root: Path) -> Warehouse:
+        """A copy of the DuckDB file and the landing folder under `root` (same emulator and profile)."""
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(self.duckdb_path, root / "warehouse.duckdb")
+        landing = root / "landing"
+        if self.landing_dir.is_dir():
+            shutil.copytree(self.landing_dir, landing)
+        else:
+            landing.mkdir()
+        return Warehouse(
+            root=root, landing_uri=str(landing), env=dict(self.env), profiles_dir=self.profiles_dir
+        )
+
+
+def run_checked(warehouse: Warehouse, *args: str) -> DbtResult:
+    result = warehouse.dbt(*args)
+    assert result.returncode == 0, str(result)
+    return result
+
+
+def add_plays_today(warehouse: Warehouse, artist_ids: list[str]) -> None:
+    """One play per artist, an hour ago, straight into the listening history source table."""
+    played_at = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None)
+    rows = [
+        [played_at, "TIzz9BA9ua5BtXqmtpfYrL", "New Song", 200000, artist_id, f"New Artist {number}"]
+        for number, artist_id in enumerate(artist_ids)
+    ]
+    with duckdb.connect(str(warehouse.duckdb_path)) as connection:
+        connection.executemany(
+            "insert into lake.lake_spotify__normalized_listening_history values (?, ?, ?, ?, ?, ?)", rows
+        )
+
+
+def artist_requests(emulator: EmulatorProcess) -> dict[str, int]:
+    """Artist IDs the emulator was asked about since the last reset (batch and single calls)."""
+    return dict(emulator.stats()["ids_requested"])
