@@ -114,7 +114,10 @@
     {{ return({'mode': mode, 'dry_run': false, 'due': due, 'summary': summary, 'loaded': loaded}) }}
 {% endmacro %}
 
-{#- The one line a weekly job's log is read for. -#}
+{#-
+    The one line a weekly job's log is read for. summary: requested, ok, not_found, failed, invalid, file,
+    seconds, api_mode, stop_reason (the fetcher's FetchSummary keys); loaded: rows, optionally archived.
+-#}
 {% macro enrich_artists_summary_line(mode, summary, loaded) %}
     {{ return(
         "enrich_artists summary: mode " ~ mode
@@ -126,7 +129,7 @@
         ~ ", landing file " ~ spotify_enrichment.landed_file_now(summary.file, loaded)
         ~ ", " ~ ("%.1f" | format(summary.seconds | float)) ~ " s"
         ~ ", API mode " ~ (summary.api_mode or "none")
-        ~ ", rows loaded " ~ loaded.rows
+        ~ ", rows loaded " ~ loaded.get('rows', 0)
         ~ (", stopped: " ~ summary.stop_reason if summary.stop_reason else "")
     ) }}
 {% endmacro %}
@@ -137,7 +140,7 @@
         {{ return("none") }}
     {% endif %}
     {% set name = landed_uri.split("/") | last %}
-    {% for uri in loaded.archived if (uri.split("/") | last) == name %}
+    {% for uri in loaded.get('archived', []) if (uri.split("/") | last) == name %}
         {{ return(uri) }}
     {% endfor %}
     {{ return(landed_uri) }}

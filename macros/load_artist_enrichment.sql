@@ -57,35 +57,29 @@
                 {% set moved = spotify_enrichment.plugin_call('spotify_landing_move', [landing, name, 'archive', none]) %}
                 {% do result.archived.append(moved.uri) %}
             {% endif %}
-        {% elif dry_run %}
-            {% set check = spotify_enrichment.plugin_call('spotify_landing_check', [staged.local_path, staged.uri, none]) %}
-            {% if check.ok %}
-                {{ log("load_artist_enrichment: dry run: " ~ staged.uri ~ " would load " ~ check.records ~ " rows", info=true) }}
-            {% else %}
+        {% else %}
+            {% set check = spotify_enrichment.plugin_call('spotify_landing_check', [staged.local_path, staged.uri]) %}
+            {% if not check.ok and dry_run %}
                 {% do result.quarantined.append(check.error ~ " (dry run: left in place)") %}
                 {{ log("load_artist_enrichment: error: " ~ check.error ~ " (dry run: left in place)", info=true) }}
-            {% endif %}
-        {% else %}
-            {% set attempt = spotify_enrichment.plugin_call(
-                'spotify_execute_in_transaction', [spotify_enrichment.load_landing_file_sql(enrichment, ledger, staged)]
-            ) %}
-            {% if attempt.ok %}
-                {% set moved = spotify_enrichment.plugin_call('spotify_landing_move', [landing, name, 'archive', none]) %}
-                {% do result.archived.append(moved.uri) %}
-                {% do result.update({'loaded_files': result.loaded_files + 1, 'rows': result.rows + attempt.result}) %}
-                {% set seconds = (modules.datetime.datetime.now() - file_started).total_seconds() %}
-                {{ log("load_artist_enrichment: loaded " ~ attempt.result ~ " rows from " ~ staged.uri
-                    ~ " into " ~ enrichment ~ " in " ~ ("%.1f" | format(seconds)) ~ " s ("
-                    ~ ("%.0f" | format(attempt.result / ([seconds, 0.001] | max))) ~ " lines/s), archived as "
-                    ~ moved.uri, info=true) }}
-            {% else %}
-                {#- DuckDB refused the file (nothing was written): name the bad lines, then quarantine it. -#}
-                {% set check = spotify_enrichment.plugin_call('spotify_landing_check', [staged.local_path, staged.uri, attempt.error]) %}
+            {% elif not check.ok %}
                 {% set moved = spotify_enrichment.plugin_call('spotify_landing_move', [landing, name, 'quarantine', check.error]) %}
                 {% set problem = check.error ~ "; moved to " ~ moved.uri
                     ~ " (fix or remove those lines and move it back to spotify/landing/ to load it)" %}
                 {% do result.quarantined.append(problem) %}
                 {{ log("load_artist_enrichment: error: " ~ problem, info=true) }}
+            {% elif dry_run %}
+                {{ log("load_artist_enrichment: dry run: " ~ staged.uri ~ " would load " ~ check.records ~ " rows", info=true) }}
+            {% else %}
+                {% set loaded_rows = run_query(spotify_enrichment.load_landing_file_sql(enrichment, ledger, staged)).columns[0].values()[0] %}
+                {% set moved = spotify_enrichment.plugin_call('spotify_landing_move', [landing, name, 'archive', none]) %}
+                {% do result.archived.append(moved.uri) %}
+                {% do result.update({'loaded_files': result.loaded_files + 1, 'rows': result.rows + loaded_rows}) %}
+                {% set seconds = (modules.datetime.datetime.now() - file_started).total_seconds() %}
+                {{ log("load_artist_enrichment: loaded " ~ loaded_rows ~ " rows from " ~ staged.uri
+                    ~ " into " ~ enrichment ~ " in " ~ ("%.1f" | format(seconds)) ~ " s ("
+                    ~ ("%.0f" | format(loaded_rows / ([seconds, 0.001] | max))) ~ " lines/s), archived as "
+                    ~ moved.uri, info=true) }}
             {% endif %}
         {% endif %}
         {% if staged.temporary %}
@@ -107,16 +101,17 @@
 {% endmacro %}
 
 {#-
-    The statements that load one staged file, run in one transaction by spotify_execute_in_transaction:
-    the rows (DuckDB reads the JSONL once, strictly typed: a malformed line or a wrong type fails the
-    whole statement), a guard that fails when a row breaks a landing-record rule, the ledger row. The
-    last statement returns the number of rows loaded. Nothing is written unless everything succeeds.
-    The columns match spotify_enrichment.landing_check.LANDING_COLUMNS_SQL, which names bad lines.
+    One transaction: the file's rows and its ledger row, so a crash never leaves one without the other;
+    returns the number of rows loaded. Runs only after spotify_landing_check passed the file, with the
+    same columns (spotify_enrichment.landing_check.LANDING_COLUMNS_SQL), so DuckDB reads it strictly
+    typed without surprises.
 -#}
 {% macro load_landing_file_sql(enrichment, ledger, staged) %}
     {% set source_file = spotify_enrichment.sql_string(staged.uri) %}
     {% set loaded_at = spotify_enrichment.current_timestamp_utc() %}
     {% set load_sql %}
+        begin transaction;
+
         insert into {{ enrichment }} (
             artistId, artistName, genres, popularity, followerCount, images, externalUrls,
             enrichedAt, status, apiMode, runId, sourceFile, loadedAt
@@ -154,22 +149,6 @@
             }
         );
 
-        select error('a row breaks a landing-record rule (artistId, status, apiMode, enrichedAt, runId, images)')
-        from {{ enrichment }}
-        where
-            sourceFile = {{ source_file }}
-            and loadedAt = {{ loaded_at }}
-            and not coalesce(
-                regexp_full_match(artistId, '[0-9A-Za-z]{22}')
-                and status in ('ok', 'not_found')
-                and apiMode in ('batch', 'single')
-                and enrichedAt is not null
-                and runId is not null
-                and coalesce(list_bool_and(list_transform(images, image -> image.url is not null)), true),
-                false
-            )
-        limit 1;
-
         insert into {{ ledger }} (sourceFile, checksum, rowCount, loadedAt)
         select
             {{ source_file }},
@@ -178,6 +157,8 @@
             {{ loaded_at }}
         from {{ enrichment }}
         where sourceFile = {{ source_file }} and loadedAt = {{ loaded_at }};
+
+        commit;
 
         select rowCount
         from {{ ledger }}

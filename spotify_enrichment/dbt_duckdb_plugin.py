@@ -14,8 +14,7 @@ worklist query, never as SQL text.
     spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir) -> JSON FetchSummary
     spotify_landing_files(landing_uri) -> JSON list of landing file names
     spotify_landing_stage(landing_uri, name) -> JSON StagedFile (local path or gs:// copy, checksum)
-    spotify_landing_check(local_path, uri, load_error) -> JSON StagedFileCheck (bad lines by number)
-    spotify_execute_in_transaction(sql) -> JSON {"ok", "error", "result"} (never raises DuckDB errors)
+    spotify_landing_check(local_path, uri) -> JSON StagedFileCheck (bad lines by number)
     spotify_landing_move(landing_uri, name, destination, error_report) -> JSON {"uri": ...}
     spotify_landing_release(local_path) -> JSON string (the deleted staging copy, or '')
 """
@@ -30,7 +29,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.events.event_handler import DbtEventLoggingHandler, set_package_logging
 from dbt_common.events.functions import get_event_manager
@@ -126,30 +124,8 @@ def stage_landing_file(landing_uri: str, name: str) -> str:
     return json.dumps(asdict(loader.stage_landing_file(landing_uri, name)))
 
 
-def check_staged_file(local_path: str, uri: str, load_error: str | None) -> str:
-    return json.dumps(asdict(loader.check_staged_file(local_path, uri, load_error or None)))
-
-
-def transaction_runner(connection: DuckDBPyConnection) -> Callable[[str], str]:
-    """`spotify_execute_in_transaction(sql)`: run the statements in one transaction on a cursor of
-    their own and commit, or roll back and report DuckDB's error instead of raising it. The load macro
-    uses it so a file DuckDB refuses goes to quarantine instead of ending the whole run."""
-
-    def execute_in_transaction(sql: str) -> str:
-        cursor = connection.cursor()
-        try:
-            cursor.execute("begin transaction")
-            rows = cursor.execute(sql).fetchall()
-            cursor.execute("commit")
-        except duckdb.Error as error:
-            cursor.execute("rollback")
-            return json.dumps({"ok": False, "error": str(error).splitlines()[0], "result": None})
-        finally:
-            cursor.close()
-        result = rows[0][0] if rows and rows[0] else None
-        return json.dumps({"ok": True, "error": None, "result": result}, default=str)
-
-    return execute_in_transaction
+def check_staged_file(local_path: str, uri: str) -> str:
+    return json.dumps(asdict(loader.check_staged_file(local_path, uri)))
 
 
 def move_landing_file(landing_uri: str, name: str, destination: str, error_report: str | None) -> str:
@@ -170,7 +146,7 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR]),
     "spotify_landing_files": (landing_files, [VARCHAR]),
     "spotify_landing_stage": (stage_landing_file, [VARCHAR, VARCHAR]),
-    "spotify_landing_check": (check_staged_file, [VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_landing_check": (check_staged_file, [VARCHAR, VARCHAR]),
     "spotify_landing_move": (move_landing_file, [VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
     "spotify_landing_release": (release_staged_file, [VARCHAR]),
 }
@@ -178,11 +154,7 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
 
 def register_sql_functions(connection: DuckDBPyConnection) -> None:
     """Register the functions on a DuckDB connection (the plugin does it; tests call it directly)."""
-    functions = {
-        **SQL_FUNCTIONS,
-        "spotify_execute_in_transaction": (transaction_runner(connection), [VARCHAR]),
-    }
-    for name, (function, parameters) in functions.items():
+    for name, (function, parameters) in SQL_FUNCTIONS.items():
         connection.create_function(
             name,
             function,

@@ -120,17 +120,14 @@ def stage_landing_file(landing_uri: str, name: str) -> StagedFile:
     )
 
 
-def check_staged_file(local_path: str, uri: str, load_error: str | None = None) -> StagedFileCheck:
-    """Check every line of a staged file. `load_error` is DuckDB's message when loading it failed: it
-    is reported when no single line can be blamed."""
+def check_staged_file(local_path: str, uri: str) -> StagedFileCheck:
+    """Check every line of a staged file before it is loaded."""
     check = check_landing_file(Path(local_path))
-    if check.ok and load_error is None:
-        return StagedFileCheck(ok=True, records=check.records, error=None)
     if check.ok:
-        error = f"landing file {uri} cannot be loaded: {load_error}"
-    else:
-        error = f"landing file {uri} has malformed lines: {check.describe()}"
-    return StagedFileCheck(ok=False, records=check.records, error=error)
+        return StagedFileCheck(ok=True, records=check.records, error=None)
+    return StagedFileCheck(
+        ok=False, records=check.records, error=f"landing file {uri} has malformed lines: {check.describe()}"
+    )
 
 
 def release_staged_file(local_path: str) -> str:

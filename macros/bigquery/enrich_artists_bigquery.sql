@@ -19,9 +19,8 @@
 -#}
 {% macro bigquery__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
     {% set started = modules.datetime.datetime.utcnow() %}
-    {% if not dry_run %}
-        {% do spotify_enrichment.create_lake_tables() %}
-    {% endif %}
+    {#- As on DuckDB: a fresh project gets its (empty) lake tables, so the worklist can be read. -#}
+    {% do spotify_enrichment.create_lake_tables() %}
     {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
     {% set run = spotify_enrichment.bigquery_enrichment_run(started) %}
     {% set statements = spotify_enrichment.bigquery_enrichment_statements(worklist_sql, run) %}

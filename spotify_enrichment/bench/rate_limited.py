@@ -74,6 +74,7 @@ def measure_quota(
     requests = api_requests(stats)
     rejected = rate_limited_answers(stats)
     achieved = fetch.answered / fetch.seconds
+    best = best_possible_seconds(requests - rejected, scale.rate_limit_per_window)
     figures: RateLimitedFigures = {
         "ratio_to_ceiling": round(achieved / ceiling, 3),
         "r429_per_1000": round(1000 * rejected / requests, 2) if requests else 0.0,
@@ -84,7 +85,8 @@ def measure_quota(
         "artists_per_s": round(achieved, 2),
         "ceiling_artists_per_s": round(ceiling, 2),
         "requests_per_window_setting": budget,
-        "best_possible_seconds": best_possible_seconds(requests, scale.rate_limit_per_window),
+        "best_possible_seconds": best,
+        "ratio_to_best_possible": round(best / fetch.seconds, 3) if fetch.seconds > 0 else 0.0,
     }
     logger.info("%s: %s", name, figures)
     return figures

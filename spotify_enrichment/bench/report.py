@@ -44,6 +44,30 @@ TARGETS: tuple[Target, ...] = (
 
 # Context rows: printed, not judged.
 CONTEXT: tuple[tuple[str, str], ...] = (
+    (
+        "rate_limited.extended.ratio_to_best_possible",
+        "rate-limited extended: share of a perfect client's pace",
+    ),
+    (
+        "rate_limited.development.ratio_to_best_possible",
+        "rate-limited development: share of a perfect client's pace",
+    ),
+    (
+        "rate_limited.extended.default_settings.ratio_to_ceiling",
+        "rate-limited extended, default settings: share of ceiling",
+    ),
+    (
+        "rate_limited.extended.default_settings.r429_per_1000",
+        "rate-limited extended, default settings: 429s per 1,000",
+    ),
+    (
+        "rate_limited.development.default_settings.ratio_to_ceiling",
+        "rate-limited development, default settings: share of ceiling",
+    ),
+    (
+        "rate_limited.development.default_settings.r429_per_1000",
+        "rate-limited development, default settings: 429s per 1,000",
+    ),
     ("latency_bound.extended.ids_per_s", "latency-bound extended: fetcher artists/s"),
     ("latency_bound.extended.spotipy_ids_per_s", "latency-bound extended: spotipy artists/s"),
     ("latency_bound.development.ids_per_s", "latency-bound development: fetcher artists/s"),
@@ -51,6 +75,8 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("warehouse.full_build_s", "warehouse: full dbt build seconds"),
     ("warehouse.incremental_build_s", "warehouse: incremental dbt build seconds"),
     ("load.peak_rss_mb", "load: peak memory (MB)"),
+    ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
+    ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
 )
 
 

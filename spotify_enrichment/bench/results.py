@@ -23,6 +23,7 @@ class RateLimitedFigures(TypedDict):
     requests_per_window_setting: int
     # Short runs can beat the ceiling: the window starts empty. This is the floor for a perfect client.
     best_possible_seconds: float
+    ratio_to_best_possible: float
     default_settings: NotRequired["RateLimitedFigures"]
     default_settings_error: NotRequired[str]
 

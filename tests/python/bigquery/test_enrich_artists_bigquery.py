@@ -326,3 +326,49 @@ def test_create_function_refuses_an_unsafe_endpoint_or_connection(
 
     assert not result.ok
     assert complaint in result.output
+
+
+def test_a_real_run_executes_every_statement_up_to_load_data_on_the_emulator(
+    bq_project: DbtProject,
+    bq_client: bigquery.Client,
+    bigquery_emulator: BigQueryEmulatorProcess,
+    remote_function: RemoteFunctionServer,
+) -> None:
+    """bqemulator 1.4.0 runs no remote functions and no LOAD DATA. A SQL function of the same name
+    stands in for the remote one, answering with what the real handler answered over HTTP; the run
+    must then call it, export the landing lines, and stop at LOAD DATA, writing nothing to the lake."""
+    worklist = [NEW_ARTIST, OLD_ARTIST]
+    replies = dict(zip(worklist, remote_function.call(worklist).json()["replies"], strict=True))
+    cases = " ".join(
+        f"when '{artist_id}' then '{reply}'" for artist_id, reply in replies.items() if reply is not None
+    )
+    bq_client.query(
+        f"create or replace function `{LAKE}.spotify_artist_enrichment`(artist_id string) returns string"
+        f" as (case artist_id {cases} else null end)"
+    ).result()
+    rows_before = enrichment_row_count(bq_client)
+    bucket = "real-run-bucket"
+
+    result = bq_project.run(
+        "run-operation",
+        "enrich_artists",
+        "--args",
+        json.dumps({"mode": "backfill"}),
+        vars={"landing_uri": f"gs://{bucket}"},
+    )
+
+    assert not result.ok
+    assert (
+        "asking 2 artists through local-project.dp_lake_bq_emulator.spotify_artist_enrichment"
+        in result.output
+    )
+    assert re.search(r"LOAD DATA OVERWRITE", result.output, re.IGNORECASE), result.output
+    exported = list(
+        (bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*_artist_enrichment_*.jsonl")
+    )
+    assert len(exported) == 1
+    lines = [json.loads(line) for line in exported[0].read_text(encoding="utf-8").splitlines()]
+    assert sorted((line["artistid"], line["status"]) for line in lines) == sorted(
+        (artist_id, json.loads(reply)["status"]) for artist_id, reply in replies.items() if reply is not None
+    )
+    assert enrichment_row_count(bq_client) == rows_before

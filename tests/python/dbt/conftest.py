@@ -3,21 +3,18 @@ session), and variants of it filled with a landing fixture. Every warehouse live
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from landing_fixture import append_landing_file
+from landing_fixture import WarehouseFactory, append_landing_file
 from support.dbt_runner import DbtProject
 
 from spotify_enrichment.demo_data import DemoDataSpec, generate_demo_data
 from spotify_enrichment.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
 
 SMALL_DATA = DemoDataSpec(artists=300, plays=3_000, seed=7)
-
-WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]
 
 
 @pytest.fixture(scope="session")

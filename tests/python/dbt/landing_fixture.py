@@ -3,10 +3,16 @@ of the models fill the lake this way; the columns and types are those of create_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from support.dbt_runner import DbtProject
+
+from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
+
+# Builds a warehouse from the small demo data plus an enrichment fixture: (name, fixture spec) -> project.
+WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]
 
 
 def append_landing_file(project: DbtProject, landing_file: Path, loaded_at: datetime) -> int:

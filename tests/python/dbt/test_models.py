@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import WarehouseFactory
-from landing_fixture import append_landing_file
+from landing_fixture import WarehouseFactory, append_landing_file
 from support.dbt_runner import DbtProject, DbtResult
 
 from spotify_enrichment.demo_enrichment_fixture import FixtureSpec

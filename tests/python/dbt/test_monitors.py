@@ -4,7 +4,7 @@ enrichments warn (or fail when configured), and an old lake fails `dbt source fr
 from __future__ import annotations
 
 import pytest
-from conftest import WarehouseFactory
+from landing_fixture import WarehouseFactory
 from support.dbt_runner import DbtProject
 
 from spotify_enrichment.demo_enrichment_fixture import FixtureSpec

@@ -13,28 +13,25 @@ import string
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from enrichment_helpers import DEMO_ARTISTS, DEMO_PLAYS, NEW_ARTISTS, PROJECT_ROOT, Warehouse, run_checked
+from enrichment_helpers import (
+    DEMO_ARTISTS,
+    DEMO_PLAYS,
+    NEW_ARTISTS,
+    PROJECT_ROOT,
+    DemoData,
+    Snapshots,
+    Warehouse,
+    run_checked,
+)
 
 from spotify_enrichment.emulator_process import EmulatorProcess
 
 
 def random_artist_id(rng: random.Random) -> str:
     return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(22))
-
-
-@dataclass(frozen=True)
-class DemoData:
-    folder: Path
-    history: Path
-    catalogue: Path
-    missing_ids: list[str]
-    new_artist_ids: list[str]
-    new_catalogue: Path
-    artist_count: int
 
 
 @pytest.fixture(scope="session")
@@ -105,14 +102,6 @@ def profiles_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         example.replace("__PROJECT_ROOT__", str(PROJECT_ROOT)), encoding="utf-8"
     )
     return folder
-
-
-@dataclass(frozen=True)
-class Snapshots:
-    history_only: Warehouse
-    enriched: Warehouse
-    backfill_output: str
-    build_output: str
 
 
 @pytest.fixture(scope="session")

@@ -156,3 +156,22 @@ def add_plays_today(warehouse: Warehouse, artist_ids: list[str]) -> None:
 def artist_requests(emulator: EmulatorProcess) -> dict[str, int]:
     """Artist IDs the emulator was asked about since the last reset (batch and single calls)."""
     return dict(emulator.stats()["ids_requested"])
+
+
+@dataclass(frozen=True)
+class DemoData:
+    folder: Path
+    history: Path
+    catalogue: Path
+    missing_ids: list[str]
+    new_artist_ids: list[str]
+    new_catalogue: Path
+    artist_count: int
+
+
+@dataclass(frozen=True)
+class Snapshots:
+    history_only: Warehouse
+    enriched: Warehouse
+    backfill_output: str
+    build_output: str

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import DemoData, Snapshots
 from enrichment_helpers import (
     PROJECT_ROOT,
+    DemoData,
+    Snapshots,
     Warehouse,
     add_plays_today,
     artist_requests,

@@ -8,8 +8,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from conftest import DemoData
-from enrichment_helpers import Warehouse
+from enrichment_helpers import DemoData, Warehouse
 from support.gcs_emulator import GcsEmulator
 
 from spotify_enrichment.emulator_process import EmulatorProcess

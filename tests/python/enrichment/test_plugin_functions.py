@@ -14,25 +14,16 @@ def call(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
     return json.loads(row[0])
 
 
-def test_execute_in_transaction_commits_or_rolls_back_everything(tmp_path: Path) -> None:
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+def test_landing_check_names_the_bad_lines_in_sql(tmp_path: Path) -> None:
+    landing_file = tmp_path / "20261128T160000Z_artist_enrichment.jsonl"
+    landing_file.write_text('{"artistId": "0OdUWJ0sBjDrqHygGUXeCF", broken\n')
+    connection = duckdb.connect()
     register_sql_functions(connection)
-    connection.execute("create table plays (n integer)")
-    cursor = connection.cursor()
-
-    good = call(
-        cursor,
-        "select spotify_execute_in_transaction('insert into plays values (1); select count(*) from plays')",
+    check = call(connection, f"select spotify_landing_check('{landing_file}', 'gs://bucket/x.jsonl')")
+    assert check["ok"] is False
+    assert check["error"].startswith(
+        "landing file gs://bucket/x.jsonl has malformed lines: line 1: not valid JSON"
     )
-    assert good == {"ok": True, "error": None, "result": 1}
-
-    bad = call(
-        cursor,
-        "select spotify_execute_in_transaction("
-        "'insert into plays values (2); select error(''a row breaks a rule'') from plays where n = 2')",
-    )
-    assert bad == {"ok": False, "error": "Invalid Input Error: a row breaks a rule", "result": None}
-    assert connection.execute("select list(n) from plays").fetchone() == ([1],)
 
 
 def test_relative_landing_uri_resolves_against_the_project_dir_in_sql(tmp_path: Path) -> None:
