@@ -24,7 +24,8 @@ profiles.yml: | profiles.yml.example
 demo: install
 	$(BIN)/python scripts/demo.py
 
-test: install lint pytest test-bigquery
+# pytest last, so its summary line closes the output.
+test: install lint test-bigquery pytest
 
 lint: install
 	$(BIN)/ruff check .

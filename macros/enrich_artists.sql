@@ -55,16 +55,7 @@
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
 
     {% if dry_run %}
-        {% set first_artists = run_query(
-            "select artistId, artistName from (" ~ worklist_sql ~ ") as worklist order by worklistRank limit 10"
-        ) %}
-        {{ log("enrich_artists: dry run, mode " ~ mode ~ ": " ~ due ~ " artists to enrich; nothing is fetched or written", info=true) }}
-        {% for artist in first_artists.rows %}
-            {{ log("  " ~ artist[0] ~ "  " ~ artist[1], info=true) }}
-        {% endfor %}
-        {% if due > 10 %}
-            {{ log("  ... and " ~ (due - 10) ~ " more", info=true) }}
-        {% endif %}
+        {% do spotify_enrichment.log_worklist_preview(worklist_sql, mode, due) %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
         {{ return({'mode': mode, 'dry_run': true, 'due': due}) }}
     {% endif %}

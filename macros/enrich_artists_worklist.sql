@@ -98,3 +98,18 @@
     {% endset %}
     {{ return(worklist_sql) }}
 {% endmacro %}
+
+
+{# The dry-run preview, the same on every adapter: the count and the first 10 artists (ID and name). #}
+{% macro log_worklist_preview(worklist_sql, mode, due) %}
+    {% set first_artists = run_query(
+        "select artistId, artistName from (" ~ worklist_sql ~ ") as worklist order by worklistRank limit 10"
+    ) %}
+    {{ log("enrich_artists: dry run, mode " ~ mode ~ ": " ~ due ~ " artists to enrich; nothing is fetched or written", info=true) }}
+    {% for artist in first_artists.rows %}
+        {{ log("  " ~ artist[0] ~ "  " ~ artist[1], info=true) }}
+    {% endfor %}
+    {% if due > 10 %}
+        {{ log("  ... and " ~ (due - 10) ~ " more", info=true) }}
+    {% endif %}
+{% endmacro %}

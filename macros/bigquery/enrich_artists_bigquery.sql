@@ -34,16 +34,7 @@
     {% set due, invalid = counts[0], counts[1] %}
 
     {% if dry_run %}
-        {% set first_artists = run_query(
-            "select artistId, artistName from (" ~ worklist_sql ~ ") as worklist order by worklistRank limit 10"
-        ) %}
-        {{ log("enrich_artists: dry run, mode " ~ mode ~ ": " ~ due ~ " artists to enrich; nothing is fetched or written", info=true) }}
-        {% for artist in first_artists.rows %}
-            {{ log("  " ~ artist[0] ~ "  " ~ artist[1], info=true) }}
-        {% endfor %}
-        {% if due > 10 %}
-            {{ log("  ... and " ~ (due - 10) ~ " more", info=true) }}
-        {% endif %}
+        {% do spotify_enrichment.log_worklist_preview(worklist_sql, mode, due) %}
         {{ log("enrich_artists: a real run would send these statements to BigQuery:", info=true) }}
         {% for name, sql in statements %}
             {{ log("-- enrich_artists statement " ~ loop.index ~ ": " ~ name ~ "\n" ~ sql ~ ";", info=true) }}
