@@ -31,9 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(BENCHMARKS),
         help=f"comma-separated benchmarks to run (default all: {','.join(BENCHMARKS)})",
     )
-    parser.add_argument("--out", type=Path, help="results file (default bench/results/latest.json for full)")
     parser.add_argument(
-        "--work-dir", type=Path, default=PROJECT_DIR / "bench" / "work", help="scratch folder"
+        "--out", type=Path, help="results file (default: bench/results/latest.json after a complete full run)"
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=PROJECT_DIR / "bench" / "work" / "scratch", help="scratch folder"
     )
     parser.add_argument(
         "--keep-work", action="store_true", help="keep the scratch folder (it is removed after a clean run)"
@@ -43,10 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(only) - set(BENCHMARKS))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    # Only a complete full run replaces the committed results; other runs stay in the ignored bench/work.
+    complete = arguments.scale == "full" and only == BENCHMARKS
     default_out = (
-        "latest.json" if arguments.scale == "full" and only == BENCHMARKS else f"{arguments.scale}.json"
+        PROJECT_DIR / "bench" / ("results/latest.json" if complete else f"work/{arguments.scale}.json")
     )
-    out = arguments.out or PROJECT_DIR / "bench" / "results" / default_out
+    out = arguments.out or default_out
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     results = run_bench(
         SCALES[arguments.scale], PROJECT_DIR, arguments.work_dir, out, only, keep_work=arguments.keep_work

@@ -80,23 +80,26 @@ def run_bench(
         )
         artist_ids = fetch_worklist(fetch_data, scale.seed)
         if "rate_limited" in only:
-            results["rate_limited"] = _attempt(
+            rate_limited = _attempt(
                 "rate_limited",
                 errors,
                 lambda: run_rate_limited(artist_ids, fetch_data.catalogue, scale, work_dir),
             )
+            if rate_limited is not None:
+                results["rate_limited"] = rate_limited
         if "latency_bound" in only:
-            results["latency_bound"] = _attempt(
+            latency_bound = _attempt(
                 "latency_bound",
                 errors,
                 lambda: run_latency_bound(artist_ids, fetch_data.catalogue, scale, work_dir),
             )
+            if latency_bound is not None:
+                results["latency_bound"] = latency_bound
     if "warehouse" in only:
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
 
-    results = {key: value for key, value in results.items() if value is not None}
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     results["verdicts"] = verdicts(dict(results))
