@@ -62,6 +62,24 @@ def test_backfill_enriches_every_artist_and_the_monitors_pass(
     assert coverage >= 0.95
 
 
+def test_no_client_secret_in_dbt_output_artifacts_logs_or_landing_files(
+    snapshots: Snapshots, spotify_emulator: EmulatorProcess
+) -> None:
+    """The backfill and build ran with the emulator's client secret in the environment: it must not
+    reach dbt's console output, target/ (manifest, run_results), logs/dbt.log or the landed JSONL."""
+    secret = spotify_emulator.client_secret
+    enriched = snapshots.enriched
+    texts = {"backfill output": snapshots.backfill_output, "build output": snapshots.build_output}
+    for folder in ("target", "logs", "landing"):
+        for path in (enriched.root / folder).rglob("*"):
+            if path.is_file():
+                texts[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    assert any(name.endswith("dbt.log") for name in texts), "dbt's log file should have been read"
+    assert any(name.endswith(".jsonl") for name in texts), "the landed file should have been read"
+    leaked = [name for name, text in texts.items() if secret in text]
+    assert leaked == [], f"the client secret leaked into {leaked}"
+
+
 def test_incremental_right_after_a_backfill_asks_nothing_and_adds_nothing(
     enriched: Warehouse, spotify_emulator: EmulatorProcess
 ) -> None:
