@@ -61,6 +61,8 @@ class EmulatorConfig:
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
     refresh_token: str | None = None
+    # Well-formed IDs answered 400 `invalid id` all the same, as Spotify does for IDs it cannot parse.
+    rejected_ids: frozenset[str] = frozenset()
 
 
 class EmulatorStats(TypedDict):
@@ -303,19 +305,22 @@ class SpotifyApi:
         artist_ids = raw_ids.split(",")
         if len(artist_ids) > MAX_BATCH_IDS:
             return api_error(400, "too many ids requested")
-        if not all(is_valid_artist_id(artist_id) for artist_id in artist_ids):
+        if not all(self._accepted_id(artist_id) for artist_id in artist_ids):
             return api_error(400, "invalid id")
         self.state.ids_answered(artist_ids)
         return Answer(200, {"artists": [self._artist_or_none(artist_id) for artist_id in artist_ids]})
 
     def one_artist(self, artist_id: str) -> Answer:
-        if not is_valid_artist_id(artist_id):
+        if not self._accepted_id(artist_id):
             return api_error(400, "invalid id")
         self.state.ids_answered([artist_id])
         artist = self._artist_or_none(artist_id)
         if artist is None:
             return api_error(404, "Resource not found")
         return Answer(200, artist)
+
+    def _accepted_id(self, artist_id: str) -> bool:
+        return is_valid_artist_id(artist_id) and artist_id not in self.state.config.rejected_ids
 
     def _artist_or_none(self, artist_id: str) -> dict[str, Any] | None:
         artist: SpotifyArtist | None = self.state.catalogue.get(artist_id)
@@ -566,6 +571,12 @@ def build_argument_parser() -> argparse.ArgumentParser:
         help=f"refresh token accepted by grant_type=refresh_token (default: ${REFRESH_TOKEN_ENV}; "
         "none: every refresh token gets 400 invalid_grant)",
     )
+    parser.add_argument(
+        "--reject-ids",
+        default="",
+        metavar="ID,ID",
+        help="well-formed artist IDs to answer 400 'invalid id' all the same (batch and single calls)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -585,10 +596,20 @@ def config_from_arguments(arguments: argparse.Namespace) -> EmulatorConfig:
         client_id=arguments.client_id,
         client_secret=arguments.client_secret,
         refresh_token=arguments.refresh_token,
+        rejected_ids=frozenset(_rejected_ids(arguments.reject_ids)),
     )
 
 
+def _rejected_ids(option: str) -> list[str]:
+    return [artist_id.strip() for artist_id in option.split(",") if artist_id.strip()]
+
+
 def _check_arguments(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
+    malformed = [
+        artist_id for artist_id in _rejected_ids(arguments.reject_ids) if not is_valid_artist_id(artist_id)
+    ]
+    if malformed:
+        parser.error(f"--reject-ids takes well-formed Spotify IDs; malformed: {', '.join(malformed)}")
     for name in ("rate_limit", "fail_every", "latency_ms"):
         if getattr(arguments, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be 0 or more")

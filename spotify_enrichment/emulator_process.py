@@ -52,6 +52,7 @@ class EmulatorProcess:
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str | None = None,
         refresh_token: str | None = None,
+        reject_ids: Sequence[str] = (),
         verbose: bool = False,
         extra_args: Sequence[str] = (),
         ready_timeout: float = 15.0,
@@ -92,6 +93,8 @@ class EmulatorProcess:
             self._options += ["--quota-exceeded-after", str(quota_exceeded_after)]
         for path in self.catalogue_files:
             self._options += ["--catalogue", str(path)]
+        if reject_ids:
+            self._options += ["--reject-ids", ",".join(reject_ids)]
         if verbose:
             self._options.append("--verbose")
         self._options += list(extra_args)

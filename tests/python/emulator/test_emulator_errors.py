@@ -1,6 +1,7 @@
 """Spotify's error answers as the emulator gives them, and its request statistics, over HTTP."""
 
 import base64
+from collections.abc import Callable
 
 from emulator_helpers import SpotifyClient, SpotifyContract
 
@@ -48,6 +49,20 @@ def test_one_malformed_id_fails_the_whole_batch(extended: SpotifyClient) -> None
         assert answer.status_code == 400, malformed
         assert answer.json() == {"error": {"status": 400, "message": "invalid id"}}
     assert extended.emulator.stats()["ids_answered"] == {}
+
+
+def test_reject_ids_answers_a_well_formed_id_with_400_invalid_id(
+    start_emulator: Callable[..., SpotifyClient],
+) -> None:
+    client = start_emulator(reject_ids=[ARIANA_GRANDE])
+
+    batch = client.several_artists([BEYONCE, ARIANA_GRANDE])
+    single = client.one_artist(ARIANA_GRANDE)
+
+    assert batch.status_code == 400
+    assert batch.json() == {"error": {"status": 400, "message": "invalid id"}}
+    assert single.status_code == 400
+    assert client.several_artists([BEYONCE]).status_code == 200
 
 
 def test_missing_ids_parameter_is_a_400(extended: SpotifyClient) -> None:
