@@ -1,5 +1,6 @@
-"""Append a landing JSONL fixture to the lake enrichment table, as the loader will (until it exists, tests
-of the models fill the lake this way; the columns and types are those of create_lake_tables)."""
+"""Append a landing JSONL fixture to the lake enrichment table the way the loader does, but with a
+`loadedAt` the test chooses: the model tests order loads in time (an older file loaded late), which the
+real loader, stamping the current time, cannot do. The enrichment tests exercise the loader itself."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from support.dbt_runner import DbtProject
 
 from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
+from spotify_enrichment.landing_check import LANDING_COLUMNS_SQL
 
 # Builds a warehouse from the small demo data plus an enrichment fixture: (name, fixture spec) -> project.
 WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]
@@ -22,27 +24,15 @@ def append_landing_file(project: DbtProject, landing_file: Path, loaded_at: date
             "select count(*) from lake.lake_spotify__normalized_artist_enrichment"
         ).fetchone()[0]
         connection.execute(
-            """
+            f"""
             insert into lake.lake_spotify__normalized_artist_enrichment
             select
                 artistId, artistName, genres, popularity, followerCount, images, externalUrls,
                 cast(timezone('UTC', enrichedAt) as timestamp), status, apiMode, runId,
                 ? as sourceFile,
                 cast(? as timestamp) as loadedAt
-            from read_json(?, format = 'newline_delimited', columns = {
-                artistId: 'varchar',
-                artistName: 'varchar',
-                genres: 'varchar[]',
-                popularity: 'bigint',
-                followerCount: 'bigint',
-                images: 'struct(url varchar, height bigint, width bigint)[]',
-                externalUrls: 'struct(spotify varchar)',
-                enrichedAt: 'timestamptz',
-                status: 'varchar',
-                apiMode: 'varchar',
-                runId: 'varchar'
-            })
-            """,
+            from read_json(?, format = 'newline_delimited', columns = {LANDING_COLUMNS_SQL})
+            """,  # noqa: S608 - a module constant; every value is a bound parameter
             [landing_file.name, loaded_at.replace(tzinfo=None), str(landing_file)],
         )
         after = connection.execute(
