@@ -4,7 +4,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-SPOTIFY_ID_PATTERN = re.compile(r"[0-9A-Za-z]{22}")
+from spotify_enrichment.records import SPOTIFY_ID_REGEX
+
+SPOTIFY_ID_PATTERN = re.compile(SPOTIFY_ID_REGEX)
 
 
 def is_valid_artist_id(value: str) -> bool:

@@ -12,20 +12,16 @@ worklist query, never as SQL text.
 
     spotify_resolve_landing_uri(landing_uri, project_dir) -> JSON string (absolute folder or gs:// URI)
     spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir) -> JSON FetchSummary
-    spotify_landing_files(landing_uri) -> JSON list of landing file names
-    spotify_landing_stage(landing_uri, name) -> JSON StagedFile (local path or gs:// copy, checksum)
-    spotify_landing_check(local_path, uri) -> JSON StagedFileCheck (bad lines by number)
-    spotify_landing_move(landing_uri, name, destination, error_report) -> JSON {"uri": ...}
-    spotify_landing_release(local_path) -> JSON string (the deleted staging copy, or '')
+    spotify_load_landing(landing_uri, relations_json, dry_run) -> JSON LoadSummary (loader.load_landing)
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +34,7 @@ from spotify_enrichment import loader
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
 from spotify_enrichment.settings import load_settings
+from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 logger = logging.getLogger(__name__)
 
@@ -116,25 +113,13 @@ def resolve_landing_uri(landing_uri: str, project_dir: str) -> str:
     return json.dumps(loader.resolve_landing_uri(landing_uri, project_dir))
 
 
-def landing_files(landing_uri: str) -> str:
-    return json.dumps(loader.list_landing_files(landing_uri))
-
-
-def stage_landing_file(landing_uri: str, name: str) -> str:
-    return json.dumps(asdict(loader.stage_landing_file(landing_uri, name)))
-
-
-def check_staged_file(local_path: str, uri: str) -> str:
-    return json.dumps(asdict(loader.check_staged_file(local_path, uri)))
-
-
-def move_landing_file(landing_uri: str, name: str, destination: str, error_report: str | None) -> str:
-    uri = loader.move_landing_file(landing_uri, name, destination, error_report=error_report or None)
-    return json.dumps({"uri": uri})
-
-
-def release_staged_file(local_path: str) -> str:
-    return json.dumps(loader.release_staged_file(local_path))
+def load_landing(connection: DuckDBPyConnection, landing_uri: str, relations_json: str, dry_run: bool) -> str:
+    """The whole load step for one landing location; returns the LoadSummary as JSON."""
+    relations = json.loads(relations_json)
+    if not isinstance(relations, dict) or not all(isinstance(v, str) for v in relations.values()):
+        raise BadInputError("relations must be a JSON object of lake table name -> relation")
+    warehouse = DuckDBWarehouse(connection, relations)
+    return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run)).to_json()
 
 
 VARCHAR = sqltype("VARCHAR")
@@ -144,17 +129,20 @@ VARCHAR = sqltype("VARCHAR")
 SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_resolve_landing_uri": (resolve_landing_uri, [VARCHAR, VARCHAR]),
     "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR]),
-    "spotify_landing_files": (landing_files, [VARCHAR]),
-    "spotify_landing_stage": (stage_landing_file, [VARCHAR, VARCHAR]),
-    "spotify_landing_check": (check_staged_file, [VARCHAR, VARCHAR]),
-    "spotify_landing_move": (move_landing_file, [VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
-    "spotify_landing_release": (release_staged_file, [VARCHAR]),
+}
+# Functions that work on the database itself get a cursor of the connection they are registered on.
+CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
+    "spotify_load_landing": (load_landing, [VARCHAR, VARCHAR, sqltype("BOOLEAN")]),
 }
 
 
 def register_sql_functions(connection: DuckDBPyConnection) -> None:
     """Register the functions on a DuckDB connection (the plugin does it; tests call it directly)."""
-    for name, (function, parameters) in SQL_FUNCTIONS.items():
+    bound = {
+        name: (functools.partial(function, connection), parameters)
+        for name, (function, parameters) in CONNECTION_FUNCTIONS.items()
+    }
+    for name, (function, parameters) in {**SQL_FUNCTIONS, **bound}.items():
         connection.create_function(
             name,
             function,

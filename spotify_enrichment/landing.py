@@ -53,8 +53,8 @@ class LandingStore(Protocol):
         """The full location of `key` (local path or gs:// URI)."""
         ...
 
-    def list(self, prefix: str) -> list[str]:
-        """Keys under `prefix` (recursively), sorted; temporary files are not listed."""
+    def list(self, prefix: str, *, include_hidden: bool = False) -> list[str]:
+        """Keys under `prefix` (recursively), sorted; hidden (temporary) files only with include_hidden."""
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -103,14 +103,14 @@ class LocalStore:
     def uri(self, key: str) -> str:
         return str(self._path(key))
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str, *, include_hidden: bool = False) -> list[str]:
         base = self.root / prefix if prefix else self.root
         if not base.is_dir():
             return []
         keys = [
             path.relative_to(self.root).as_posix()
             for path in base.rglob("*")
-            if path.is_file() and not path.name.startswith(".")
+            if path.is_file() and (include_hidden or not path.name.startswith("."))
         ]
         return sorted(keys)
 
@@ -200,7 +200,7 @@ class GcsStore:
         except (exceptions.GoogleAPIError, RequestException) as error:
             raise LandingError(f"{what}: {error}") from error
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str, *, include_hidden: bool = False) -> list[str]:
         full = f"{self.prefix}/{prefix}" if self.prefix else prefix
         strip = len(self.prefix) + 1 if self.prefix else 0
         blobs = self._call(

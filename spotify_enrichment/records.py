@@ -1,7 +1,18 @@
-"""The landing record: one JSONL line per artist per fetch, shared by the fetcher, the landing writer,
-the loader and the BigQuery remote function. Keys and meaning follow DESIGN.md."""
+"""The records of the pipeline, each defined once. The TypedDicts below are the typed values that cross
+module borders and, through `contract.py`, the landing schema: JSONL writer, line validator, lake DDL
+on DuckDB and BigQuery, BigQuery load schema and DuckDB load SQL all derive from them. Keys and
+meaning follow DESIGN.md; `genres`, `popularity` and `followerCount` are None when Spotify withheld
+them (Development Mode), never 0 or []."""
 
-from typing import Literal, TypedDict
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypedDict
+
+from spotify_enrichment.contract import Pattern, Range, RecordType, Table, Timestamp, fields_of
+
+SPOTIFY_ID_REGEX = "[0-9A-Za-z]{22}"
+SpotifyId = Annotated[str, Pattern(SPOTIFY_ID_REGEX, "a Spotify ID (22 base62 characters)")]
+RunId = Annotated[str, Pattern("[A-Za-z0-9_.:-]{1,128}", "a run ID (letters, digits, _ . : -)")]
 
 Status = Literal["ok", "not_found"]
 ApiMode = Literal["batch", "single"]
@@ -18,21 +29,71 @@ class ExternalUrls(TypedDict):
 
 
 class LandingRecord(TypedDict):
-    """`genres`, `popularity` and `followerCount` are None when the API withheld them (Development
-    Mode); an empty `genres` list means Spotify returned an empty list. A `not_found` record carries
-    only `artistId` and the run metadata: every data field is None."""
+    """One Spotify artist per fetch. A `not_found` record carries only `artistId` and the run
+    metadata: every data field is None. An empty `genres` list means Spotify returned an empty list."""
 
-    artistId: str
+    artistId: SpotifyId
     artistName: str | None
     genres: list[str] | None
-    popularity: int | None
-    followerCount: int | None
+    popularity: Annotated[int | None, Range(0, 100)]
+    followerCount: Annotated[int | None, Range(0, None)]
     images: list[Image] | None
     externalUrls: ExternalUrls | None
-    enrichedAt: str  # ISO 8601 UTC, e.g. 2026-11-28T16:42:00.123456Z
+    enrichedAt: Timestamp
     status: Status
     apiMode: ApiMode
-    runId: str
+    runId: RunId
 
 
-LANDING_KEYS: tuple[str, ...] = tuple(LandingRecord.__annotations__)
+ARTIST_ENRICHMENT = RecordType(
+    name="artist_enrichment",
+    record=LandingRecord,
+    lake_table="lake_spotify__normalized_artist_enrichment",
+    ledger_table="lake_spotify__artist_enrichment_load_ledger",
+    key=("artistId",),
+)
+
+RECORD_TYPES: dict[str, RecordType] = {record_type.name: record_type for record_type in (ARTIST_ENRICHMENT,)}
+LANDING_KEYS: tuple[str, ...] = ARTIST_ENRICHMENT.keys
+
+
+class LoadColumns(TypedDict):
+    """Added by the load step to every landing record in the lake."""
+
+    sourceFile: str
+    loadedAt: Timestamp
+
+
+class LedgerRow(TypedDict):
+    """One landing file loaded: the SHA-256 of its bytes makes a second load of it a no-op."""
+
+    sourceFile: str
+    checksum: str
+    rowCount: int
+    loadedAt: Timestamp
+
+
+class ListeningHistoryRow(TypedDict):
+    """One play and artist: the default listening-history table `load_listening_history` fills."""
+
+    playedAt: Timestamp
+    trackId: str | None
+    trackName: str | None
+    msPlayed: int | None
+    artistId: str | None
+    artistName: str | None
+
+
+LISTENING_HISTORY = Table("lake_spotify__normalized_listening_history", fields_of(ListeningHistoryRow))
+
+
+def lake_tables() -> dict[str, Table]:
+    """Every lake table the pipeline owns, by name: each record type's table and ledger, and the
+    default listening history."""
+    tables = {LISTENING_HISTORY.name: LISTENING_HISTORY}
+    for record_type in RECORD_TYPES.values():
+        tables[record_type.lake_table] = Table(
+            record_type.lake_table, record_type.fields + fields_of(LoadColumns)
+        )
+        tables[record_type.ledger_table] = Table(record_type.ledger_table, fields_of(LedgerRow))
+    return tables

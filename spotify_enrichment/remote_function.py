@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +33,11 @@ import functions_framework
 
 from spotify_enrichment.artist_ids import is_valid_artist_id
 from spotify_enrichment.client import SpotifyClient
-from spotify_enrichment.errors import SettingsError
+from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchResult, fetch_artists
+from spotify_enrichment.loader import load_landing
 from spotify_enrichment.settings import Settings, load_settings
+from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +156,49 @@ _shared_client = _SharedClient()
 # One request at a time per instance: the client's pacing window and stop flag are shared, and the
 # deployment runs one instance with concurrency 1 anyway.
 _request_lock = threading.Lock()
+
+
+def answer_load_calls(payload: object, bigquery_client: Callable[[], Any]) -> RemoteReply:
+    """`spotify_landing_load(landing_uri, lake_dataset, dry_run)`: run the load step (`loader.load_landing`
+    with the BigQuery warehouse) for each call and reply with its LoadSummary as JSON. A bad argument
+    or an unreadable landing location is 400 (not retried: nothing was loaded twice, the next run
+    loads what is still waiting)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("calls"), list):
+        return _failure(400, 'request body must be a JSON object with a "calls" array')
+    replies: list[str] = []
+    for index, call in enumerate(payload["calls"]):
+        if not (
+            isinstance(call, list)
+            and len(call) == 3
+            and all(isinstance(arg, str) for arg in call[:2])
+            and isinstance(call[2], bool)
+        ):
+            return _failure(
+                400, f"call {index} must be [landing_uri, lake_dataset, dry_run], got {call!r:.80}"
+            )
+        landing_uri, dataset, dry_run = call
+        try:
+            if not landing_uri.startswith("gs://"):
+                raise BadInputError(f"landing_uri {landing_uri!r:.80} must be gs://BUCKET[/PREFIX]")
+            warehouse = BigQueryWarehouse(bigquery_client(), dataset)
+            replies.append(load_landing(landing_uri, warehouse, dry_run=dry_run).to_json())
+        except (BadInputError, LandingError) as error:
+            return _failure(400, str(error))
+    return RemoteReply(200, {"replies": replies})
+
+
+@functions_framework.http
+def load_landing_remote(request: flask.Request) -> flask.Response:
+    """Cloud Run function entry point of `spotify_landing_load` (--target load_landing_remote)."""
+    from google.cloud import bigquery  # noqa: PLC0415
+
+    try:
+        with _request_lock:
+            reply = answer_load_calls(request.get_json(silent=True), bigquery.Client)
+    except Exception:
+        logger.exception("load call crashed")
+        reply = _failure(500, "internal error in the landing load function; see its logs")
+    return flask.make_response(flask.jsonify(reply.body), reply.status)
 
 
 @functions_framework.http

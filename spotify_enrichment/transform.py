@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+from spotify_enrichment.contract import json_line
 from spotify_enrichment.errors import UnexpectedResponseError
-from spotify_enrichment.records import LANDING_KEYS, ApiMode, ExternalUrls, Image, LandingRecord
+from spotify_enrichment.records import ARTIST_ENRICHMENT, ApiMode, ExternalUrls, Image, LandingRecord
 
 
 def utc_timestamp(moment: datetime | None = None) -> str:
@@ -115,6 +115,5 @@ def not_found_record(*, artist_id: str, enriched_at: str, api_mode: ApiMode, run
 
 
 def record_to_json_line(record: LandingRecord) -> str:
-    """One JSONL line (with its newline), keys in LANDING_KEYS order, UTF-8 kept readable."""
-    ordered = {key: record[key] for key in LANDING_KEYS}  # type: ignore[literal-required]
-    return json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One JSONL line (with its newline), keys in contract order, UTF-8 kept readable."""
+    return json_line(ARTIST_ENRICHMENT, record)

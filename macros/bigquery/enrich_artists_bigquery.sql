@@ -6,10 +6,10 @@
       2. `create table ... as select artistId, <function>(artistId)`: one landing record (JSON text)
          per artist, NULL for an artist that failed after retries (asked again next run);
       3. EXPORT DATA of the records as JSONL to
-         gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment_*.jsonl;
-      4. LOAD DATA of those files into a scratch table, then INSERT into the lake table with
-         sourceFile and loadedAt, and one ledger row (checksum: SHA-256 of the loaded rows);
-      5. the scratch tables are dropped (and expire after a day anyway).
+         gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{run}_*_artist_enrichment.jsonl;
+      4. the load step, the same as on DuckDB (load_artist_enrichment: ledger by file checksum, line
+         check, insert, archive or quarantine), run by the remote function spotify_landing_load;
+      5. the scratch table is dropped (and expires after a day anyway).
     Needs var landing_uri = gs://bucket (the bucket BigQuery exports to) and optionally var
     spotify_remote_function (default {project}.dp_lake_{env}.spotify_artist_enrichment).
     dry_run: the count, the first 10 artists and every statement a real run would send; no call.
@@ -46,7 +46,7 @@
         'requested': due - invalid, 'ok': 0, 'not_found': 0, 'failed': 0, 'invalid': invalid, 'file': none,
         'seconds': 0, 'api_mode': none, 'stop_reason': none, 'message': none
     } %}
-    {% set loaded = {'rows': 0} %}
+    {% set loaded = {} %}
     {% if due == 0 %}
         {{ log("enrich_artists: no artists to enrich (mode " ~ mode ~ "); the Spotify API was not called", info=true) }}
     {% else %}
@@ -57,14 +57,13 @@
         {% set answered = run_query(statement_sql['summary']).rows[0] %}
         {% do summary.update({'ok': answered[0], 'not_found': answered[1], 'failed': answered[2], 'api_mode': answered[3]}) %}
         {% if answered[0] + answered[1] > 0 %}
-            {% for name in ['export', 'load', 'insert', 'ledger'] %}
-                {% do run_query(statement_sql[name]) %}
-            {% endfor %}
+            {% do run_query(statement_sql['export']) %}
             {% do summary.update({'file': run.landing_pattern}) %}
-            {% do loaded.update({'rows': answered[0] + answered[1]}) %}
         {% endif %}
         {% do run_query(statement_sql['cleanup']) %}
     {% endif %}
+    {#- Also loads files an earlier run exported but did not load. -#}
+    {% do loaded.update(spotify_enrichment.load_artist_enrichment(run.bucket, dry_run=false, fail_on_quarantine=false)) %}
     {% do summary.update({'seconds': (modules.datetime.datetime.utcnow() - started).total_seconds()}) %}
     {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
     {% if invalid %}
@@ -86,22 +85,23 @@
     {% set run = {
         'stamp': stamp,
         'run_id': 'bq_' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:12],
-        'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_artist_enrichment_*.jsonl',
+        'bucket': bucket,
+        'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:8] ~ '_*_artist_enrichment.jsonl',
         'enrichment': enrichment,
         'ledger': ledger,
         'answers': scratch_prefix ~ 'answers_' ~ stamp,
-        'loaded': scratch_prefix ~ 'loaded_' ~ stamp,
         'function': spotify_enrichment.bigquery_remote_function_name(),
     } %}
-    {% for name in ['answers', 'loaded', 'function'] %}
+    {% for name in ['answers', 'function'] %}
         {% do spotify_enrichment.check_bigquery_path(run[name], name) %}
     {% endfor %}
     {{ return(run) }}
 {% endmacro %}
 
-{#- var landing_uri as gs://bucket[/prefix]: the only landing BigQuery can export to. -#}
-{% macro bigquery_landing_bucket() %}
-    {% set uri = var('landing_uri', 'landing') | string | trim %}
+{#- The landing URI (argument, else var landing_uri) as gs://bucket[/prefix]: the only landing BigQuery
+    can export to and the load function can read. -#}
+{% macro bigquery_landing_bucket(landing_uri=none) %}
+    {% set uri = (landing_uri if landing_uri is not none else var('landing_uri', 'landing')) | string | trim %}
     {% if not modules.re.fullmatch('gs://[a-z0-9][a-z0-9._-]{1,61}[a-z0-9](/[A-Za-z0-9._-]+)*', uri) %}
         {% do exceptions.raise_compiler_error(
             "enrich_artists on BigQuery exports to Cloud Storage: set var landing_uri to gs://BUCKET "
@@ -109,6 +109,34 @@
         ) %}
     {% endif %}
     {{ return(uri.rstrip('/')) }}
+{% endmacro %}
+
+{#-
+    The load step on BigQuery: the remote function spotify_landing_load (remote_function.load_landing_remote,
+    the same loader as on DuckDB with the BigQuery warehouse) lists the landing files, skips checksums
+    already in the ledger, checks every line, loads with a load job and moves each file to archive/ or
+    quarantine/; it answers with the load summary, which is reported here as on DuckDB.
+-#}
+{% macro bigquery__load_artist_enrichment(landing_uri, dry_run, fail_on_quarantine) %}
+    {% do spotify_enrichment.check_load_args(dry_run) %}
+    {% do spotify_enrichment.create_lake_tables() %}
+    {% set bucket = spotify_enrichment.bigquery_landing_bucket(landing_uri) %}
+    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set lake_dataset = enrichment.database ~ '.' ~ enrichment.schema %}
+    {% set function = spotify_enrichment.bigquery_load_function_name() %}
+    {% do spotify_enrichment.check_bigquery_path(function, 'spotify_landing_load_function') %}
+    {% do spotify_enrichment.check_bigquery_path(lake_dataset ~ '.x', 'the lake dataset') %}
+    {% set answer = run_query(
+        "select `" ~ function ~ "`('" ~ bucket ~ "', '" ~ lake_dataset ~ "', " ~ ('true' if dry_run else 'false') ~ ")"
+    ).columns[0].values()[0] %}
+    {% set result = fromjson(answer) %}
+    {% do spotify_enrichment.report_load(result, fail_on_quarantine) %}
+    {{ return(result) }}
+{% endmacro %}
+
+{% macro bigquery_load_function_name() %}
+    {% set default_name = target.database ~ '.dp_lake_' ~ spotify_enrichment.dataset_env() ~ '.spotify_landing_load' %}
+    {{ return(var('spotify_landing_load_function', default_name) | string | trim) }}
 {% endmacro %}
 
 {% macro bigquery_remote_function_name() %}
@@ -131,19 +159,6 @@
     and the run's own timestamp; nothing from the data is pasted into SQL.
 -#}
 {% macro bigquery_enrichment_statements(worklist_sql, run) %}
-    {% set landing_columns = [
-        ('artistId', 'string'),
-        ('artistName', 'string'),
-        ('genres', 'array<string>'),
-        ('popularity', 'int64'),
-        ('followerCount', 'int64'),
-        ('images', 'array<struct<url string, height int64, width int64>>'),
-        ('externalUrls', 'struct<spotify string>'),
-        ('enrichedAt', 'timestamp'),
-        ('status', 'string'),
-        ('apiMode', 'string'),
-        ('runId', 'string'),
-    ] %}
     {% set answers_sql %}
 create or replace table `{{ run.answers }}`
 options (expiration_timestamp = timestamp_add(current_timestamp(), interval 1 day))
@@ -224,58 +239,13 @@ landing_records as (
 
 select * from landing_records
     {% endset %}
-    {% set load_sql %}
-load data overwrite `{{ run.loaded }}` (
-    {%- for name, data_type in landing_columns %}
-    {{ name }} {{ data_type }}{{ "," if not loop.last }}
-    {%- endfor %}
-)
-from files (
-    format = 'JSON',
-    uris = ['{{ run.landing_pattern }}']
-)
-    {% endset %}
-    {% set insert_sql %}
-insert into `{{ run.enrichment.database }}.{{ run.enrichment.schema }}.{{ run.enrichment.identifier }}` (
-    {%- for name, data_type in landing_columns %}
-    {{ name }},
-    {%- endfor %}
-    sourceFile,
-    loadedAt
-)
-select
-    {%- for name, data_type in landing_columns %}
-    {{ name }},
-    {%- endfor %}
-    '{{ run.landing_pattern }}' as sourceFile,
-    current_timestamp() as loadedAt
-from `{{ run.loaded }}`
-    {% endset %}
-    {% set ledger_sql %}
-insert into `{{ run.ledger.database }}.{{ run.ledger.schema }}.{{ run.ledger.identifier }}` (
-    sourceFile,
-    checksum,
-    rowCount,
-    loadedAt
-)
-select
-    '{{ run.landing_pattern }}' as sourceFile,
-    to_hex(sha256(string_agg(to_json_string(loaded_rows), '\n' order by loaded_rows.artistId))) as checksum,
-    count(*) as rowCount,
-    current_timestamp() as loadedAt
-from `{{ run.loaded }}` as loaded_rows
-    {% endset %}
     {% set cleanup_sql %}
-drop table if exists `{{ run.answers }}`;
-drop table if exists `{{ run.loaded }}`
+drop table if exists `{{ run.answers }}`
     {% endset %}
     {{ return([
         ('answers', answers_sql | trim),
         ('summary', summary_sql | trim),
         ('export', export_sql | trim),
-        ('load', load_sql | trim),
-        ('insert', insert_sql | trim),
-        ('ledger', ledger_sql | trim),
         ('cleanup', cleanup_sql | trim),
     ]) }}
 {% endmacro %}

@@ -20,71 +20,31 @@
 {% endmacro %}
 
 {% macro default__lake_table_columns() %}
-    {{ return({
-        'lake_spotify__normalized_listening_history': [
-            ('playedAt', 'timestamp'),
-            ('trackId', 'varchar'),
-            ('trackName', 'varchar'),
-            ('msPlayed', 'bigint'),
-            ('artistId', 'varchar'),
-            ('artistName', 'varchar'),
-        ],
-        'lake_spotify__normalized_artist_enrichment': [
-            ('artistId', 'varchar'),
-            ('artistName', 'varchar'),
-            ('genres', 'varchar[]'),
-            ('popularity', 'bigint'),
-            ('followerCount', 'bigint'),
-            ('images', 'struct(url varchar, height bigint, width bigint)[]'),
-            ('externalUrls', 'struct(spotify varchar)'),
-            ('enrichedAt', 'timestamp'),
-            ('status', 'varchar'),
-            ('apiMode', 'varchar'),
-            ('runId', 'varchar'),
-            ('sourceFile', 'varchar'),
-            ('loadedAt', 'timestamp'),
-        ],
-        'lake_spotify__artist_enrichment_load_ledger': [
-            ('sourceFile', 'varchar'),
-            ('checksum', 'varchar'),
-            ('rowCount', 'bigint'),
-            ('loadedAt', 'timestamp'),
-        ],
-    }) }}
+    {% do exceptions.raise_compiler_error(
+        "lake_table_columns has no column types for target type " ~ target.type ~ "; add a "
+        ~ target.type ~ "__lake_table_columns macro (the contract knows duckdb and bigquery types)"
+    ) %}
+{% endmacro %}
+
+{% macro duckdb__lake_table_columns() %}
+    {{ return(spotify_enrichment.lake_contract_columns('duckdb')) }}
 {% endmacro %}
 
 {% macro bigquery__lake_table_columns() %}
-    {{ return({
-        'lake_spotify__normalized_listening_history': [
-            ('playedAt', 'TIMESTAMP'),
-            ('trackId', 'STRING'),
-            ('trackName', 'STRING'),
-            ('msPlayed', 'INT64'),
-            ('artistId', 'STRING'),
-            ('artistName', 'STRING'),
-        ],
-        'lake_spotify__normalized_artist_enrichment': [
-            ('artistId', 'STRING'),
-            ('artistName', 'STRING'),
-            ('genres', 'ARRAY<STRING>'),
-            ('popularity', 'INT64'),
-            ('followerCount', 'INT64'),
-            ('images', 'ARRAY<STRUCT<url STRING, height INT64, width INT64>>'),
-            ('externalUrls', 'STRUCT<spotify STRING>'),
-            ('enrichedAt', 'TIMESTAMP'),
-            ('status', 'STRING'),
-            ('apiMode', 'STRING'),
-            ('runId', 'STRING'),
-            ('sourceFile', 'STRING'),
-            ('loadedAt', 'TIMESTAMP'),
-        ],
-        'lake_spotify__artist_enrichment_load_ledger': [
-            ('sourceFile', 'STRING'),
-            ('checksum', 'STRING'),
-            ('rowCount', 'INT64'),
-            ('loadedAt', 'TIMESTAMP'),
-        ],
-    }) }}
+    {{ return(spotify_enrichment.lake_contract_columns('bigquery')) }}
+{% endmacro %}
+
+{#- {table: [(column, type)]} in one engine's type names, from the generated lake_contract(). -#}
+{% macro lake_contract_columns(engine) %}
+    {% set tables = {} %}
+    {% for table_name, columns in spotify_enrichment.lake_contract().tables.items() %}
+        {% set pairs = [] %}
+        {% for column in columns %}
+            {% do pairs.append((column.name, column[engine])) %}
+        {% endfor %}
+        {% do tables.update({table_name: pairs}) %}
+    {% endfor %}
+    {{ return(tables) }}
 {% endmacro %}
 
 {% macro create_table_if_missing(relation, columns) %}

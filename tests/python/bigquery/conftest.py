@@ -1,5 +1,5 @@
-"""Fixtures of the BigQuery tests: the remote-function handler served over real HTTP, in front of the
-project's Spotify emulator."""
+"""Fixtures of the BigQuery tests: the BigQuery emulator and a client of it, and the remote-function
+handler served over real HTTP, in front of the project's Spotify emulator."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
 from support.remote_function_server import RemoteFunctionServer
 
+from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
 from spotify_enrichment.emulator_process import EmulatorProcess
+
+PROJECT = "local-project"
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +50,19 @@ def remote_function(
     log_path = tmp_path_factory.mktemp("remote_function") / "functions-framework.log"
     with RemoteFunctionServer(extended_emulator.settings_environ(), log_path) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulatorProcess]:
+    work = tmp_path_factory.mktemp("bqemulator")
+    with BigQueryEmulatorProcess(work / "gcs", work / "bqemulator.log") as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def bq_client(bigquery_emulator: BigQueryEmulatorProcess) -> bigquery.Client:
+    return bigquery.Client(
+        project=PROJECT,
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options=ClientOptions(api_endpoint=bigquery_emulator.rest_url),
+    )

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlfluff
-from google.api_core.client_options import ClientOptions
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from sqlfluff.api import APIParsingError
 from support.dbt_runner import DbtProject, DbtResult
 from support.remote_function_server import RemoteFunctionServer
 
 from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
+from spotify_enrichment.loader import record_type_of
+from spotify_enrichment.records import ARTIST_ENRICHMENT
 
 EXPECTED_DIR = Path(__file__).parent / "expected"
 PROJECT = "local-project"
 LAKE = f"{PROJECT}.dp_lake_bq_emulator"
 BUCKET_URI = "gs://spotify-landing-test"
-STATEMENT_NAMES = ["answers", "summary", "export", "load", "insert", "ledger", "cleanup"]
+STATEMENT_NAMES = ["answers", "summary", "export", "cleanup"]
 STALE_ARTIST = "1111111111111111111111"  # enriched 100 days ago
 OLD_ARTIST = "2222222222222222222222"  # first played 200 days ago, never enriched
 NEW_ARTIST = "3333333333333333333333"  # first played today, never enriched
@@ -41,22 +40,6 @@ class DryRun:
     result: DbtResult
     messages: list[str]
     statements: dict[str, str]
-
-
-@pytest.fixture(scope="module")
-def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulatorProcess]:
-    work = tmp_path_factory.mktemp("bqemulator")
-    with BigQueryEmulatorProcess(work / "gcs", work / "bqemulator.log") as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def bq_client(bigquery_emulator: BigQueryEmulatorProcess) -> bigquery.Client:
-    return bigquery.Client(
-        project=PROJECT,
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-        client_options=ClientOptions(api_endpoint=bigquery_emulator.rest_url),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -194,20 +177,16 @@ def test_every_statement_of_a_real_run_parses_with_sqlfluff_bigquery_dialect(
             pytest.fail(f"statement {name} does not parse as BigQuery SQL: {error}\n{sql}")
 
 
-def test_a_real_run_calls_the_function_exports_to_landing_and_loads_what_it_exported(
+def test_the_statements_call_the_function_and_export_under_a_name_the_loader_takes(
     dry_runs: DryRuns,
 ) -> None:
     statements = dry_runs.runs["backfill"].statements
 
     stamp = r"\d{8}T\d{6}Z"
-    pattern = rf"{BUCKET_URI}/spotify/landing/{stamp}_artist_enrichment_\*\.jsonl"
+    pattern = rf"{BUCKET_URI}/spotify/landing/{stamp}_[0-9a-f]{{8}}_\*_artist_enrichment\.jsonl"
     assert re.search(rf"`{LAKE}\.spotify_artist_enrichment`\(artistId\) as answer", statements["answers"])
     assert "regexp_contains(artistId, r'^[0-9A-Za-z]{22}$')" in statements["answers"]
     assert re.search(rf"uri = '{pattern}'", statements["export"])
-    assert re.search(rf"uris = \['{pattern}'\]", statements["load"])
-    assert f"insert into `{LAKE}.lake_spotify__normalized_artist_enrichment`" in statements["insert"]
-    assert re.search(rf"'{pattern}' as sourceFile", statements["insert"])
-    assert f"insert into `{LAKE}.lake_spotify__artist_enrichment_load_ledger`" in statements["ledger"]
 
 
 def test_dry_run_writes_nothing(dry_runs: DryRuns) -> None:
@@ -260,7 +239,7 @@ def test_the_export_turns_remote_function_replies_into_landing_lines(
     assert summary == {"ok": 3, "not_found": 1, "failed": 1, "api_mode": "batch"}
     bucket = BUCKET_URI.removeprefix("gs://")
     exported = sorted(
-        (bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*_artist_enrichment_*.jsonl")
+        (bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*_artist_enrichment.jsonl")
     )
     assert len(exported) == 1
     lines = [json.loads(line) for line in exported[0].read_text(encoding="utf-8").splitlines()]
@@ -328,15 +307,16 @@ def test_create_function_refuses_an_unsafe_endpoint_or_connection(
     assert complaint in result.output
 
 
-def test_a_real_run_executes_every_statement_up_to_load_data_on_the_emulator(
+def test_a_real_run_calls_the_function_exports_and_hands_the_files_to_the_load_function(
     bq_project: DbtProject,
     bq_client: bigquery.Client,
     bigquery_emulator: BigQueryEmulatorProcess,
     remote_function: RemoteFunctionServer,
 ) -> None:
-    """bqemulator 1.4.0 runs no remote functions and no LOAD DATA. A SQL function of the same name
-    stands in for the remote one, answering with what the real handler answered over HTTP; the run
-    must then call it, export the landing lines, and stop at LOAD DATA, writing nothing to the lake."""
+    """bqemulator 1.4.0 runs no remote functions. SQL functions of the same names stand in for the two
+    remote ones: the fetch answers with what the real handler answered over HTTP, the load answers a
+    fixed summary (the load itself runs against bqemulator in test_load_bigquery.py). The run must
+    call the fetch, export the landing lines under a name the loader takes, and report the load."""
     worklist = [NEW_ARTIST, OLD_ARTIST]
     replies = dict(zip(worklist, remote_function.call(worklist).json()["replies"], strict=True))
     cases = " ".join(
@@ -346,7 +326,22 @@ def test_a_real_run_executes_every_statement_up_to_load_data_on_the_emulator(
         f"create or replace function `{LAKE}.spotify_artist_enrichment`(artist_id string) returns string"
         f" as (case artist_id {cases} else null end)"
     ).result()
-    rows_before = enrichment_row_count(bq_client)
+    summary = {
+        "landing_uri": "gs://real-run-bucket",
+        "dry_run": False,
+        "files": 1,
+        "loaded_files": 1,
+        "rows": 2,
+        "already_loaded": 0,
+        "quarantined": [],
+        "archived": ["x"],
+        "ignored": [],
+        "line": "load_artist_enrichment: stand-in summary of the load function",
+    }
+    bq_client.query(
+        f"create or replace function `{LAKE}.spotify_landing_load`(landing_uri string, lake_dataset string,"
+        f" dry_run bool) returns string as ('{json.dumps(summary)}')"
+    ).result()
     bucket = "real-run-bucket"
 
     result = bq_project.run(
@@ -357,18 +352,17 @@ def test_a_real_run_executes_every_statement_up_to_load_data_on_the_emulator(
         vars={"landing_uri": f"gs://{bucket}"},
     )
 
-    assert not result.ok
+    assert result.ok, result.output
     assert (
         "asking 2 artists through local-project.dp_lake_bq_emulator.spotify_artist_enrichment"
         in result.output
     )
-    assert re.search(r"LOAD DATA OVERWRITE", result.output, re.IGNORECASE), result.output
-    exported = list(
-        (bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*_artist_enrichment_*.jsonl")
-    )
+    assert "load_artist_enrichment: stand-in summary of the load function" in result.output
+    assert "rows loaded 2" in result.output
+    exported = list((bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*.jsonl"))
     assert len(exported) == 1
+    assert record_type_of(exported[0].name) is ARTIST_ENRICHMENT
     lines = [json.loads(line) for line in exported[0].read_text(encoding="utf-8").splitlines()]
     assert sorted((line["artistid"], line["status"]) for line in lines) == sorted(
         (artist_id, json.loads(reply)["status"]) for artist_id, reply in replies.items() if reply is not None
     )
-    assert enrichment_row_count(bq_client) == rows_before

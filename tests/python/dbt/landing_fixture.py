@@ -1,6 +1,7 @@
-"""Append a landing JSONL fixture to the lake enrichment table the way the loader does, but with a
-`loadedAt` the test chooses: the model tests order loads in time (an older file loaded late), which the
-real loader, stamping the current time, cannot do. The enrichment tests exercise the loader itself."""
+"""Append a landing JSONL fixture to the lake enrichment table with the loader's own select (from the
+landing contract), but with a `loadedAt` the test chooses: the model tests order loads in time (an
+older file loaded late), which the real loader, stamping the current time, cannot do. The enrichment
+tests exercise the loader itself."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 from support.dbt_runner import DbtProject
 
+from spotify_enrichment.contract import duckdb_select_sql
 from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
-from spotify_enrichment.landing_check import LANDING_COLUMNS_SQL
+from spotify_enrichment.records import ARTIST_ENRICHMENT
 
 # Builds a warehouse from the small demo data plus an enrichment fixture: (name, fixture spec) -> project.
 WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]
@@ -27,12 +29,11 @@ def append_landing_file(project: DbtProject, landing_file: Path, loaded_at: date
             f"""
             insert into lake.lake_spotify__normalized_artist_enrichment
             select
-                artistId, artistName, genres, popularity, followerCount, images, externalUrls,
-                cast(timezone('UTC', enrichedAt) as timestamp), status, apiMode, runId,
+                {duckdb_select_sql(ARTIST_ENRICHMENT)},
                 ? as sourceFile,
                 cast(? as timestamp) as loadedAt
-            from read_json(?, format = 'newline_delimited', columns = {LANDING_COLUMNS_SQL})
-            """,  # noqa: S608 - a module constant; every value is a bound parameter
+            from (select json as line from read_ndjson_objects(?))
+            """,  # noqa: S608 - SQL from the contract; every value is a bound parameter
             [landing_file.name, loaded_at.replace(tzinfo=None), str(landing_file)],
         )
         after = connection.execute(

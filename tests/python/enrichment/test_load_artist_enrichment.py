@@ -14,13 +14,13 @@ def test_the_same_landing_file_twice_adds_nothing(enriched: Warehouse) -> None:
     landing = enriched.landing_dir / "spotify" / "landing"
     landing.mkdir(parents=True, exist_ok=True)
     shutil.copy(enriched.landing_dir / "spotify" / "archive" / archived, landing / archived)
-    shutil.copy(landing / archived, landing / "copied_back.jsonl")
+    shutil.copy(landing / archived, landing / "20261128T000000Z_copy_artist_enrichment.jsonl")
     rows, ledger = enriched.enrichment_rows(), enriched.ledger_rows()
 
     dry_run = enriched.load(dry_run=True)
     assert dry_run.returncode == 0, str(dry_run)
     assert "was loaded before (same checksum in the ledger): would be archived" in dry_run.output
-    assert enriched.files("landing") == sorted([archived, "copied_back.jsonl"])
+    assert enriched.files("landing") == sorted([archived, "20261128T000000Z_copy_artist_enrichment.jsonl"])
 
     result = enriched.load()
     assert result.returncode == 0, str(result)
@@ -28,7 +28,9 @@ def test_the_same_landing_file_twice_adds_nothing(enriched: Warehouse) -> None:
     assert (enriched.enrichment_rows(), enriched.ledger_rows()) == (rows, ledger)
     assert enriched.files("landing") == []
     stem = archived.removesuffix(".jsonl")
-    assert enriched.files("archive") == sorted([archived, f"{stem}.1.jsonl", "copied_back.jsonl"])
+    assert enriched.files("archive") == sorted(
+        [archived, f"{stem}.1.jsonl", "20261128T000000Z_copy_artist_enrichment.jsonl"]
+    )
 
 
 def test_a_corrupt_line_quarantines_its_file_and_the_other_files_load(enriched: Warehouse) -> None:
@@ -55,7 +57,7 @@ def test_a_corrupt_line_quarantines_its_file_and_the_other_files_load(enriched: 
     assert result.returncode != 0, str(result)
     assert f"{corrupt} has malformed lines: line 3: not valid JSON" in result.output
     assert (
-        f"{wrong_type} has malformed lines: line 2: popularity has the wrong type ('high')" in result.output
+        f"{wrong_type} has malformed lines: line 2: popularity 'high' is not a whole number" in result.output
     )
     assert "2 landing files quarantined" in result.output
     assert enriched.enrichment_rows() == rows + 40

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import duckdb
 
+from spotify_enrichment.contract import duckdb_type
 from spotify_enrichment.dbt_duckdb_plugin import register_sql_functions
+from spotify_enrichment.records import ARTIST_ENRICHMENT, lake_tables
 
 
 def call(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
@@ -14,16 +16,37 @@ def call(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
     return json.loads(row[0])
 
 
-def test_landing_check_names_the_bad_lines_in_sql(tmp_path: Path) -> None:
-    landing_file = tmp_path / "20261128T160000Z_artist_enrichment.jsonl"
-    landing_file.write_text('{"artistId": "0OdUWJ0sBjDrqHygGUXeCF", broken\n')
-    connection = duckdb.connect()
-    register_sql_functions(connection)
-    check = call(connection, f"select spotify_landing_check('{landing_file}', 'gs://bucket/x.jsonl')")
-    assert check["ok"] is False
-    assert check["error"].startswith(
-        "landing file gs://bucket/x.jsonl has malformed lines: line 1: not valid JSON"
+def test_the_load_step_is_one_sql_call_that_loads_on_its_own_connection(tmp_path: Path) -> None:
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    connection.execute("create schema lake")
+    relations = {}
+    for name, table in lake_tables().items():
+        columns = ", ".join(f'"{column.name}" {duckdb_type(column)}' for column in table.fields)
+        connection.execute(f"create table lake.{name} ({columns})")
+        relations[name] = f'"w"."lake"."{name}"'
+    landing = tmp_path / "landing" / "spotify" / "landing"
+    landing.mkdir(parents=True)
+    good = '{"artistId": "0OdUWJ0sBjDrqHygGUXeCF", "enrichedAt": "2026-11-28T16:42:00Z", "status": "not_found", "apiMode": "single", "runId": "r"}'  # noqa: E501
+    (landing / "20261128T160000Z_a_artist_enrichment.jsonl").write_text(good + "\n")
+    (landing / "20261128T160001Z_b_artist_enrichment.jsonl").write_text(
+        '{"artistId": "0OdUWJ0sBjDrqHygGUXeCF", broken\n'
     )
+    register_sql_functions(connection)
+    summary = call(
+        connection,
+        f"select spotify_load_landing('{tmp_path / 'landing'}', '{json.dumps(relations)}', false)",
+    )
+    assert isinstance(summary, dict)
+    assert (summary["loaded_files"], summary["rows"]) == (1, 1)
+    (quarantined,) = summary["quarantined"]
+    assert (
+        "20261128T160001Z_b_artist_enrichment.jsonl has malformed lines: line 1: not valid JSON"
+        in quarantined
+    )
+    table = f"lake.{ARTIST_ENRICHMENT.lake_table}"
+    assert connection.execute(f"select artistId, status from {table}").fetchall() == [  # noqa: S608
+        ("0OdUWJ0sBjDrqHygGUXeCF", "not_found")
+    ]
 
 
 def test_relative_landing_uri_resolves_against_the_project_dir_in_sql(tmp_path: Path) -> None:
@@ -31,4 +54,3 @@ def test_relative_landing_uri_resolves_against_the_project_dir_in_sql(tmp_path: 
     register_sql_functions(connection)
     resolved = call(connection, f"select spotify_resolve_landing_uri('landing', '{tmp_path}')")
     assert resolved == str(tmp_path / "landing")
-    assert call(connection, f"select spotify_landing_files('{tmp_path / 'landing'}')") == []
