@@ -20,6 +20,10 @@
 {% endmacro %}
 
 {% macro default__lake_table_columns() %}
+    {% do spotify_enrichment.raise_not_implemented('lake_table_columns') %}
+{% endmacro %}
+
+{% macro duckdb__lake_table_columns() %}
     {{ return({
         'lake_spotify__normalized_listening_history': [
             ('playedAt', 'timestamp'),
