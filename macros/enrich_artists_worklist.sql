@@ -4,8 +4,10 @@
       - incremental: artists first played in the last `lookback_days` days with no enrichment row yet;
       - refresh: artists whose latest enrichment (`ok` or `not_found`) is older than `stale_after_days`.
     Artists recorded `not_found` have an enrichment row, so only refresh asks about them again.
-    It reads the listening history source (not the hub), so plays loaded since the last `dbt build`
-    count. The same SQL serves the real run and `dry_run`. Portable: cross-database macros only.
+    It reads the listening history source table through the SQL of lake_spotify__stg_listening_history
+    (listening_history_staging_sql: the same normalised artist IDs as the hub), not through the built
+    view or the hub, so plays loaded since the last `dbt build` count. The same SQL serves the real run
+    and `dry_run`. Portable: cross-database macros only.
 -#}
 {% macro enrich_artists_worklist_sql(mode, lookback_days=7, stale_after_days=90, limit=none) %}
     {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
@@ -18,7 +20,9 @@
                 artistId,
                 artistName,
                 playedAt
-            from {{ history }}
+            from (
+                {{ spotify_enrichment.listening_history_staging_sql(history) | indent(16) }}
+            ) as listening_history
             where artistId is not null
         ),
 

@@ -23,11 +23,12 @@ class ArtistIdSplit:
 
 
 def split_artist_ids(raw_ids: Iterable[str]) -> ArtistIdSplit:
-    """Strip whitespace, drop blank entries, de-duplicate, and separate malformed IDs."""
+    """Drop empty entries, de-duplicate, and separate malformed IDs. Nothing is trimmed here: the one
+    normalisation rule is the dbt macro normalized_artist_id, applied before the worklist. An answer must
+    land under exactly the ID that was asked, or the next worklist would not find it and ask again."""
     valid: dict[str, None] = {}
     invalid: dict[str, None] = {}
-    for raw in raw_ids:
-        candidate = raw.strip()
+    for candidate in raw_ids:
         if not candidate:
             continue
         if is_valid_artist_id(candidate):

@@ -3,7 +3,7 @@
 with
 
 listening_history as (
-    select * from {{ source('lake_spotify_listening_history', 'lake_spotify__normalized_listening_history') }}
+    select * from {{ ref('lake_spotify__stg_listening_history') }}
 ),
 
 dim_artists as (

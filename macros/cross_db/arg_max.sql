@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__arg_max(value_expression, order_expression) -%}
+    {% do spotify_enrichment.raise_not_implemented('arg_max') %}
+{%- endmacro %}
+
+{% macro duckdb__arg_max(value_expression, order_expression) -%}
     arg_max({{ value_expression }}, {{ order_expression }})
 {%- endmacro %}
 

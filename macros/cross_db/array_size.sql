@@ -4,6 +4,10 @@
 {%- endmacro %}
 
 {% macro default__array_size(array_expression) -%}
+    {% do spotify_enrichment.raise_not_implemented('array_size') %}
+{%- endmacro %}
+
+{% macro duckdb__array_size(array_expression) -%}
     len({{ array_expression }})
 {%- endmacro %}
 

@@ -7,7 +7,12 @@
     {{ return(adapter.dispatch('cross_join_unnest', 'spotify_enrichment')(array_expression, element_alias)) }}
 {%- endmacro %}
 
+{#- Engines differ in how an unnested struct's fields are named; no SQL form fits them all. -#}
 {% macro default__cross_join_unnest(array_expression, element_alias) -%}
+    {% do spotify_enrichment.raise_not_implemented('cross_join_unnest') %}
+{%- endmacro %}
+
+{% macro duckdb__cross_join_unnest(array_expression, element_alias) -%}
     cross join unnest({{ array_expression }}) as {{ element_alias }}_elements ({{ element_alias }})
 {%- endmacro %}
 

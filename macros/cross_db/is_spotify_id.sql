@@ -3,7 +3,12 @@
     {{ return(adapter.dispatch('is_spotify_id', 'spotify_enrichment')(expression)) }}
 {%- endmacro %}
 
+{#- Standard SQL has no regular expressions. -#}
 {% macro default__is_spotify_id(expression) -%}
+    {% do spotify_enrichment.raise_not_implemented('is_spotify_id') %}
+{%- endmacro %}
+
+{% macro duckdb__is_spotify_id(expression) -%}
     regexp_full_match({{ expression }}, '[0-9A-Za-z]{22}')
 {%- endmacro %}
 

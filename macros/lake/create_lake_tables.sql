@@ -1,29 +1,58 @@
 {#-
-    Create the lake tables the pipeline reads but dbt does not build, when missing (never replaced):
-      - lake_spotify__normalized_listening_history: one row per play and artist (the user's input);
+    Create the lake tables the pipeline owns, when missing (never replaced):
       - lake_spotify__normalized_artist_enrichment: one row per artist per fetch (the loader appends);
-      - lake_spotify__artist_enrichment_load_ledger: one row per landing file loaded (idempotent loads).
-    Runs as on-run-start; `dbt run-operation create_lake_tables` runs it alone. Returns no SQL.
+      - lake_spotify__artist_enrichment_load_ledger: one row per landing file loaded (idempotent loads);
+      - lake_spotify__normalized_listening_history, the default listening history (one row per play and
+        artist), only while no listening_history_* var is set. A var set means the history is the
+        user's own table: it is never created, and when it does not exist the run fails naming it,
+        before anything is created (a typo must not give an empty hub and green tests).
+    Runs as on-run-start and at the start of every run-operation that reads or writes the lake;
+    `dbt run-operation create_lake_tables` runs it alone. Returns no SQL.
 -#}
 {% macro create_lake_tables() %}
     {% if execute %}
+        {% set user_history = spotify_enrichment.listening_history_vars_set() %}
+        {% if user_history %}
+            {% do spotify_enrichment.require_listening_history_table(user_history) %}
+        {% endif %}
         {% for table_name, columns in lake_table_columns().items() %}
-            {% do create_table_if_missing(lake_source_relation(table_name), columns) %}
+            {% if not (user_history and table_name == 'lake_spotify__normalized_listening_history') %}
+                {% do create_table_if_missing(lake_source_relation(table_name), columns) %}
+            {% endif %}
         {% endfor %}
     {% endif %}
     {{ return('') }}
 {% endmacro %}
 
+{#- The listening_history_* vars that are set, as `name: value` strings; empty: the default table. -#}
+{% macro listening_history_vars_set() %}
+    {% set set_vars = [] %}
+    {% for name in ['listening_history_database', 'listening_history_schema', 'listening_history_identifier'] %}
+        {% if var(name, none) is not none %}
+            {% do set_vars.append(name ~ ": " ~ var(name)) %}
+        {% endif %}
+    {% endfor %}
+    {{ return(set_vars) }}
+{% endmacro %}
+
+{#- Fail, naming the relation and the vars, when the user's listening history table does not exist. -#}
+{% macro require_listening_history_table(set_vars) %}
+    {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
+    {% if adapter.get_relation(database=history.database, schema=history.schema, identifier=history.identifier) is none %}
+        {% do exceptions.raise_compiler_error(
+            "the listening history table " ~ history ~ " does not exist (vars " ~ (set_vars | join(", "))
+            ~ "): point the listening_history_* vars at an existing table, or unset them to use the "
+            ~ "pipeline's own lake_spotify__normalized_listening_history; no table was created"
+        ) %}
+    {% endif %}
+{% endmacro %}
 {#- Columns and types per table, in the warehouse's own type names. -#}
 {% macro lake_table_columns() %}
     {{ return(adapter.dispatch('lake_table_columns', 'spotify_enrichment')()) }}
 {% endmacro %}
 
 {% macro default__lake_table_columns() %}
-    {% do exceptions.raise_compiler_error(
-        "lake_table_columns has no column types for target type " ~ target.type ~ "; add a "
-        ~ target.type ~ "__lake_table_columns macro (the contract knows duckdb and bigquery types)"
-    ) %}
+    {% do spotify_enrichment.raise_not_implemented('lake_table_columns') %}
 {% endmacro %}
 
 {% macro duckdb__lake_table_columns() %}

@@ -52,6 +52,10 @@
 {%- endmacro %}
 
 {% macro default__string_array_literal(values) -%}
+    {% do spotify_enrichment.raise_not_implemented('string_array_literal') %}
+{%- endmacro %}
+
+{% macro duckdb__string_array_literal(values) -%}
     {%- if values is none -%}
         cast(null as varchar[])
     {%- else -%}
@@ -69,6 +73,10 @@
 {%- endmacro %}
 
 {% macro default__image_array_literal(images) -%}
+    {% do spotify_enrichment.raise_not_implemented('image_array_literal') %}
+{%- endmacro %}
+
+{% macro duckdb__image_array_literal(images) -%}
     {%- if images is none -%}
         cast(null as struct(url varchar, height bigint, width bigint)[])
     {%- else -%}
@@ -93,6 +101,10 @@
 {%- endmacro %}
 
 {% macro default__external_urls_literal(spotify_url) -%}
+    {% do spotify_enrichment.raise_not_implemented('external_urls_literal') %}
+{%- endmacro %}
+
+{% macro duckdb__external_urls_literal(spotify_url) -%}
     {%- if spotify_url is none -%}
         cast(null as struct(spotify varchar))
     {%- else -%}

@@ -225,7 +225,7 @@ def test_listening_history_source_can_point_at_another_table(
     result = project.run(
         "build",
         "--select",
-        "hub_music__stg_dim_artists+",
+        "lake_spotify__stg_listening_history+",
         vars={"listening_history_schema": "my_music", "listening_history_identifier": "my_plays"},
     )
 

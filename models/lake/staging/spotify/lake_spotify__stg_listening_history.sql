@@ -1,0 +1,16 @@
+with
+
+listening_history as (
+    select * from {{ source('lake_spotify_listening_history', 'lake_spotify__normalized_listening_history') }}
+),
+
+-- The select is a macro: enrich_artists' worklist runs the same one (see listening_history_staging_sql).
+normalized as (
+    {{ listening_history_staging_sql('listening_history') }}
+),
+
+final as (
+    select * from normalized
+)
+
+select * from final
