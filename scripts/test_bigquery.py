@@ -37,6 +37,8 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess, ensure_bqemulator_venv
+from spotify_enrichment.loader import load_landing
+from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
 
 logger = logging.getLogger("test_bigquery")
 
@@ -238,31 +240,15 @@ def load_history_into_bigquery(client: bigquery.Client, paths: WorkPaths, datase
 def load_into_bigquery(
     client: bigquery.Client, paths: WorkPaths, landing_files: list[Path], dataset: str
 ) -> None:
-    """Load jobs from gs:// (the emulator reads the bucket from its local GCS root)."""
-    bucket_root = paths.gcs / BUCKET
-    enrichment_table = f"{EMULATOR_PROJECT}.{dataset}.{LAKE_ENRICHMENT}"
+    """The project's own load step with the BigQuery warehouse (what the remote function
+    spotify_landing_load runs): ledger, line check, load job, transaction, archive."""
+    landing = paths.root / "bigquery_landing"
     for landing_file in landing_files:
-        uri = _stage(landing_file, bucket_root, "spotify/landing")
-        # The landing lines carry no sourceFile/loadedAt: load them into a scratch table with the
-        # lake table's schema, then append with both columns set, as the loader does.
-        scratch = f"{EMULATOR_PROJECT}.{dataset}.{LAKE_ENRICHMENT}__load"
-        lake_schema = client.get_table(enrichment_table).schema
-        scratch_config = bigquery.LoadJobConfig(
-            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
-            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-            schema=[column for column in lake_schema if column.name not in ("sourceFile", "loadedAt")],
-        )
-        rows = client.load_table_from_uri(uri, scratch, job_config=scratch_config).result().output_rows
-        client.query(
-            # Identifiers are this script's constants; the file URI goes in as a parameter.
-            f"insert into `{enrichment_table}` select *, @source_file as sourceFile,"  # noqa: S608
-            f" current_timestamp() as loadedAt from `{scratch}`",
-            job_config=bigquery.QueryJobConfig(
-                query_parameters=[bigquery.ScalarQueryParameter("source_file", "STRING", uri)]
-            ),
-        ).result()
-        client.delete_table(scratch)
-        print(f"    load job {uri} -> {enrichment_table}: {rows} rows")
+        _stage(landing_file, landing, "spotify/landing")
+    summary = load_landing(str(landing), BigQueryWarehouse(client, f"{EMULATOR_PROJECT}.{dataset}"))
+    if summary.quarantined or summary.loaded_files != len(landing_files):
+        raise CheckFailedError(f"the BigQuery load did not load every file: {summary.to_json()}")
+    print(f"    {summary.line()}")
 
 
 def _stage(source: Path, bucket_root: Path, prefix: str) -> str:

@@ -20,7 +20,8 @@ _DATASET = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9_]{1,1024}")
 _TABLE = re.compile(r"[A-Za-z0-9_]{1,256}")
 
 
-_SOURCE_FILE = re.compile(r"gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9](/[A-Za-z0-9._=-]+)+")
+# A gs:// object, or a local file (the CLI and tests load a local landing folder into BigQuery).
+_SOURCE_FILE = re.compile(r"(gs://[a-z0-9][a-z0-9._-]{1,221}[a-z0-9])?(/[A-Za-z0-9._=-]+)+")
 _CHECKSUM = re.compile(r"[0-9a-f]{64}")
 _LOADED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 
