@@ -38,11 +38,16 @@ output:
 
 exit codes:
   0  done (failed artists, if any, are listed and asked again next run)
-  1  the landing location could not be written
+  1  the landing location could not be written (checked before the first request: nothing is asked
+     from Spotify for a location the answers cannot be written to)
   2  bad input: malformed artist IDs (named; the valid ones were still fetched), an unreadable IDs
      file, an unusable landing URI or a bad setting
   3  authentication failed (check SPOTIFY_CLIENT_ID / SPOTIFY_CLIENT_SECRET / SPOTIFY_REFRESH_TOKEN)
-  4  stopped by Spotify's rate limit or quota; answers so far are landed, rerun later for the rest
+  4  stopped by Spotify's rate limit or quota, or by SPOTIFY_MAX_RUN_SECONDS; answers so far are
+     landed, rerun later for the rest
+  5  Spotify unreachable ("Spotify unreachable since T", naming the URL setting to check; see
+     SPOTIFY_UNREACHABLE_AFTER_FAILURES and SPOTIFY_UNREACHABLE_AFTER_SECONDS), or every artist asked
+     failed; answers so far are landed, rerun later for the rest
   130 interrupted (Ctrl-C or SIGTERM); answers so far stay in a partial file the next run lands
 
 A run interrupted hard (kill -9, power loss) leaves a partial file under
@@ -62,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="fetch artists from the Spotify Web API and land them as JSONL",
         description=(
             "Fetch Spotify artist objects for a list of artist IDs and land one JSONL line per artist "
-            "at {landing-uri}/spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment.jsonl."
+            "at {landing-uri}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl "
+            "(token: 8 random hex digits per run)."
         ),
         epilog=FETCH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

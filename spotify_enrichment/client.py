@@ -2,7 +2,8 @@
 
 Thread-safe: one `SpotifyClient` is shared by the fetcher's worker threads; each thread keeps its
 own pooled `requests.Session`. No wait is ever longer than `Settings.max_wait_seconds`, and every
-wait ends early when the run's stop event is set."""
+wait ends early when the run's stop event is set. Every attempt reports to the run's
+`UnreachableBreaker`, which ends the whole run when Spotify stops answering altogether."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from spotify_enrichment.errors import (
     RequestFailedError,
     SpotifyAuthError,
     SpotifyRequestError,
+    SpotifyUnreachableError,
     StopRequestedError,
     UnexpectedResponseError,
 )
@@ -156,6 +158,80 @@ class RollingWindowPacer:
             self.budget = lowered
 
 
+class UnreachableBreaker:
+    """The circuit breaker of one run. Per-request retries handle a blip; this handles a Spotify that
+    is gone: after `unreachable_after_failures` connection failures or timeouts in a row, or after
+    `unreachable_after_seconds` of nothing but them (one hanging token request is enough), it trips,
+    and from then on every attempt raises `SpotifyUnreachableError` at once instead of being retried.
+    Any HTTP answer, whatever its status, proves Spotify reachable and ends the row."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._since: float | None = None
+        self._last_answer = float("-inf")
+        self._tripped: SpotifyUnreachableError | None = None
+
+    @property
+    def tripped(self) -> SpotifyUnreachableError | None:
+        return self._tripped
+
+    def check(self) -> None:
+        """Before an attempt: raise the trip error once tripped (no request is sent)."""
+        if self._tripped is not None:
+            raise self._tripped
+
+    def answered(self) -> None:
+        with self._lock:
+            self._failures = 0
+            self._since = None
+            self._last_answer = self._clock()
+
+    def failed(
+        self, attempt_started: float, setting: str, url: str, what: str, *, final: bool = False
+    ) -> None:
+        """A connection failure or timeout of an attempt sent at `attempt_started` (this clock) to the
+        endpoint configured by `setting`. Raises `SpotifyUnreachableError` when this trips the breaker;
+        `final` trips it whatever the counts (an endpoint every request depends on gave up)."""
+        settings = self._settings
+        with self._lock:
+            if self._tripped is not None:
+                raise self._tripped
+            now = self._clock()
+            self._failures += 1
+            if self._since is None:
+                # Nothing is known about the time before the attempt was sent or the last answer came.
+                self._since = max(attempt_started, self._last_answer)
+            lasting = now - self._since
+            if (
+                not final
+                and self._failures < settings.unreachable_after_failures
+                and lasting < settings.unreachable_after_seconds
+            ):
+                return
+            since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._wall_clock() - lasting))
+            self._tripped = SpotifyUnreachableError(
+                f"Spotify unreachable since {since}: {self._failures} connection failures or timeouts in a "
+                f"row over {lasting:.0f} s, no answer between them (last: {what} from {url}); check "
+                f"{setting} and the network. The run stopped (SPOTIFY_UNREACHABLE_AFTER_FAILURES="
+                f"{settings.unreachable_after_failures}, SPOTIFY_UNREACHABLE_AFTER_SECONDS="
+                f"{settings.unreachable_after_seconds:g}); answers fetched so far are kept and a rerun asks "
+                "only the rest.",
+                since=since,
+                setting=setting,
+            )
+            raise self._tripped
+
+
 class AccessToken:
     """The current access token; renewed `margin` seconds before it expires, and on demand after a 401."""
 
@@ -166,10 +242,10 @@ class AccessToken:
         self._token: str | None = None
         self._renew_at = 0.0
 
-    def get(self, stop: threading.Event) -> str:
+    def get(self, stop: threading.Event, breaker: UnreachableBreaker) -> str:
         with self._lock:
             if self._token is None or time.monotonic() >= self._renew_at:
-                self._token, self._renew_at = self._request(stop)
+                self._token, self._renew_at = self._request(stop, breaker)
             return self._token
 
     def invalidate(self, rejected: str) -> None:
@@ -183,16 +259,19 @@ class AccessToken:
             return {"grant_type": "refresh_token", "refresh_token": self._settings.refresh_token}
         return {"grant_type": "client_credentials"}
 
-    def _request(self, stop: threading.Event) -> tuple[str, float]:
+    def _request(self, stop: threading.Event, breaker: UnreachableBreaker) -> tuple[str, float]:
         with self._session_factory() as session:
-            return self._request_with(session, stop)
+            return self._request_with(session, stop, breaker)
 
-    def _request_with(self, session: requests.Session, stop: threading.Event) -> tuple[str, float]:
+    def _request_with(
+        self, session: requests.Session, stop: threading.Event, breaker: UnreachableBreaker
+    ) -> tuple[str, float]:
         settings = self._settings
         attempt = 0
         while True:
             if stop.is_set():
                 raise StopRequestedError("run is stopping")
+            breaker.check()
             started = time.monotonic()
             try:
                 response = session.post(
@@ -202,9 +281,14 @@ class AccessToken:
                     timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
-                reason = f"token endpoint unreachable ({type(error).__name__})"
+                what = type(error).__name__
+                # Every request waits for this token: when its retries are used up, the run cannot go on.
+                final = attempt >= settings.max_retries
+                breaker.failed(started, "SPOTIFY_ACCOUNTS_URL", settings.token_url, what, final=final)
+                reason = f"token endpoint unreachable ({what})"
                 attempt = _backoff_or_raise(settings, attempt, reason, stop)
                 continue
+            breaker.answered()
             if response.status_code == 200:
                 return self._parse(response, started)
             if response.status_code in (400, 401, 403):
@@ -326,8 +410,9 @@ class SpotifyClient:
     """`get_several_artists(ids)` and `get_artist(id)` with token, pacing and bounded retries.
 
     Raises `SpotifyAuthError` (credentials or token rejected), `RateLimitStop` (quota / over-long
-    Retry-After), `SpotifyRequestError` (400/403/404 and other final answers), `RequestFailedError`
-    (retries used up), `StopRequestedError` (the stop event was set)."""
+    Retry-After), `SpotifyUnreachableError` (the breaker tripped), `SpotifyRequestError` (400/403/404
+    and other final answers), `RequestFailedError` (retries used up), `StopRequestedError` (the stop
+    event was set)."""
 
     def __init__(self, settings: Settings, *, stop: threading.Event | None = None) -> None:
         self.settings = settings
@@ -337,6 +422,8 @@ class SpotifyClient:
         self._sessions: queue.SimpleQueue[requests.Session] = queue.SimpleQueue()
         self.pacer = RollingWindowPacer(settings.requests_per_window, settings.window_seconds)
         self.token = AccessToken(settings, self._session)
+        # For callers without a run of their own; the fetcher gives every run a fresh one.
+        self.breaker = UnreachableBreaker(settings)
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[requests.Session]:
@@ -373,14 +460,24 @@ class SpotifyClient:
                 setattr(self.stats, name, getattr(self.stats, name) + value)
 
     def get_several_artists(
-        self, artist_ids: list[str], *, stop: threading.Event | None = None
+        self,
+        artist_ids: list[str],
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
     ) -> list[dict[str, Any] | None]:
         """`GET /artists?ids=`: one entry per ID, in order; None for unknown IDs. Waits end early
-        when `stop` (default: the client's own event) is set."""
+        when `stop` (default: the client's own event) is set; `breaker` (default: the client's own)
+        counts connection failures and timeouts."""
         if not 1 <= len(artist_ids) <= MAX_IDS_PER_BATCH:
             raise ValueError(f"a batch holds 1 to {MAX_IDS_PER_BATCH} IDs, got {len(artist_ids)}")
         _check_ids(artist_ids)
-        body = self._get(f"{self.settings.api_url}/artists", {"ids": ",".join(artist_ids)}, stop or self.stop)
+        body = self._get(
+            f"{self.settings.api_url}/artists",
+            {"ids": ",".join(artist_ids)},
+            stop or self.stop,
+            breaker or self.breaker,
+        )
         artists = body.get("artists") if isinstance(body, dict) else None
         if not isinstance(artists, list) or len(artists) != len(artist_ids):
             raise UnexpectedResponseError(
@@ -388,39 +485,72 @@ class SpotifyClient:
             )
         return artists
 
-    def get_artist(self, artist_id: str, *, stop: threading.Event | None = None) -> dict[str, Any]:
+    def get_artist(
+        self,
+        artist_id: str,
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> dict[str, Any]:
         """`GET /artists/{id}`; raises `SpotifyRequestError` with status 404 for an unknown ID."""
         _check_ids([artist_id])
-        body = self._get(f"{self.settings.api_url}/artists/{artist_id}", None, stop or self.stop)
+        url = f"{self.settings.api_url}/artists/{artist_id}"
+        body = self._get(url, None, stop or self.stop, breaker or self.breaker)
         if not isinstance(body, dict):
             raise UnexpectedResponseError(f"GET /artists/{artist_id} answered with a non-object body")
         return body
 
-    def _get(self, url: str, params: dict[str, str] | None, stop: threading.Event) -> Any:
+    def _get(
+        self, url: str, params: dict[str, str] | None, stop: threading.Event, breaker: UnreachableBreaker
+    ) -> Any:
         with self._session() as session:
-            return self._get_with(session, url, params, stop)
+            return self._get_with(session, url, params, stop, breaker)
+
+    def _send(
+        self,
+        session: requests.Session,
+        url: str,
+        params: dict[str, str] | None,
+        token: str,
+        breaker: UnreachableBreaker,
+    ) -> requests.Response:
+        """One attempt, reported to the breaker (which raises instead once Spotify is unreachable)."""
+        settings = self.settings
+        breaker.check()
+        self._count(requests=1)
+        started = time.monotonic()
+        try:
+            response = session.get(
+                url,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            breaker.failed(started, "SPOTIFY_API_URL", settings.api_url, type(error).__name__)
+            raise
+        breaker.answered()
+        return response
 
     def _get_with(
-        self, session: requests.Session, url: str, params: dict[str, str] | None, stop: threading.Event
+        self,
+        session: requests.Session,
+        url: str,
+        params: dict[str, str] | None,
+        stop: threading.Event,
+        breaker: UnreachableBreaker,
     ) -> Any:
         settings = self.settings
         attempt = 0
         rate_limited = 0
         renewed = False
         while True:
-            token = self.token.get(stop)
+            token = self.token.get(stop, breaker)
             sent_at = self.pacer.acquire(stop)
-            self._count(requests=1)
             try:
-                response = session.get(
-                    url,
-                    params=params,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
-                )
+                response = self._send(session, url, params, token, breaker)
             except (requests.ConnectionError, requests.Timeout) as error:
-                reason = f"{type(error).__name__} from Spotify"
-                attempt = _backoff_or_raise(settings, attempt, reason, stop)
+                attempt = _backoff_or_raise(settings, attempt, f"{type(error).__name__} from Spotify", stop)
                 continue
             status = response.status_code
             if status == 200:

@@ -42,6 +42,23 @@ class RateLimitStop(SpotifyEnrichmentError):  # noqa: N818 (name fixed by the te
         return "quota" if self.quota_exceeded else "rate_limit"
 
 
+class SpotifyUnreachableError(SpotifyEnrichmentError):
+    """Spotify has not answered at all for a while: SPOTIFY_UNREACHABLE_AFTER_FAILURES connection
+    failures or timeouts in a row, or nothing but them for SPOTIFY_UNREACHABLE_AFTER_SECONDS (the
+    circuit breaker of one run tripped). The run stops cleanly like a quota stop; answers fetched so far
+    are kept. `since` is the UTC time of the first failure in the row, `setting` the URL setting of the
+    endpoint that failed last (SPOTIFY_API_URL or SPOTIFY_ACCOUNTS_URL)."""
+
+    def __init__(self, message: str, *, since: str, setting: str) -> None:
+        super().__init__(message)
+        self.since = since
+        self.setting = setting
+
+
+class RunTimeLimitStop(SpotifyEnrichmentError):  # noqa: N818 (a stop, like RateLimitStop)
+    """The run reached SPOTIFY_MAX_RUN_SECONDS and stopped cleanly; answers fetched so far are kept."""
+
+
 class SpotifyRequestError(SpotifyEnrichmentError):
     """Spotify answered a request with a non-retryable status (400, 403, 404, ...)."""
 

@@ -8,10 +8,14 @@ Public API (other modules code against this; keep it stable):
     artists whose answers already wait in `spotify/landing/` (not loaded yet), fetches the rest
     (batch / single / auto per `settings.api_mode`), flushes answers batch
     by batch to a partial file and finalizes it atomically as
-    `{landing_uri}/spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment.jsonl`.
-    Never raises for Spotify trouble: auth failure, quota or an over-long Retry-After end the run
-    with `stop_reason` and `exit_code` set and everything fetched so far landed. Raises
-    `SettingsError`/`BadInputError` only for unusable arguments, `LandingError` when the store fails.
+    `{landing_uri}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl` (a random token
+    per run: see `landing`). The partial folder and its run marker are created before the first
+    request, so an unwritable landing location fails before anything is fetched.
+    Never raises for Spotify trouble: auth failure, quota, an over-long Retry-After, Spotify
+    unreachable (the run's circuit breaker, see `client.UnreachableBreaker`) or the run time limit
+    (SPOTIFY_MAX_RUN_SECONDS) end the run with `stop_reason` and `exit_code` set and everything fetched
+    so far landed. Raises `SettingsError`/`BadInputError` only for unusable arguments, `LandingError`
+    when the store fails (naming the location).
 
 `FetchSummary` (dataclass): requested, ok, not_found, failed, invalid (counts), invalid_ids,
     failed_ids, failed_reasons ({id: reason}), skipped (not asked because the run stopped),
@@ -19,9 +23,11 @@ Public API (other modules code against this; keep it stable):
     has not taken yet, including partial files of crashed runs, which are landed first; they count
     in ok / not_found too), recovered_files (landing files made from crashed runs' partials), file (landing
     URI or None when nothing landed), seconds, api_mode ("batch" | "single", the mode the run ended
-    in), stop_reason (None | "auth" | "quota" | "rate_limit"), retry_after_seconds, message,
-    exit_code (0 done, 2 bad input (malformed IDs), 3 auth, 4 stopped by rate limit or quota),
-    requests, rate_limited (count of 429 answers). `.to_json()` gives one JSON line.
+    in), stop_reason (None | "auth" | "quota" | "rate_limit" | "time_limit" | "unreachable" |
+    "all_failed": nothing stopped the run but every artist it asked failed), retry_after_seconds,
+    message, exit_code (0 done, 2 bad input (malformed IDs), 3 auth, 4 stopped by rate limit, quota or
+    the run time limit, 5 Spotify unreachable or every artist asked failed), requests, rate_limited
+    (count of 429 answers). `.to_json()` gives one JSON line.
 
 `FetchProgress` (dataclass) passed to the `progress` callback: done, total, ok, not_found, failed,
     requests, rate_limited, seconds, artists_per_second, api_mode.
@@ -33,7 +39,8 @@ Public API (other modules code against this; keep it stable):
     status ("ok" | "not_found" | "failed" | "invalid" | "skipped"), record (LandingRecord for ok
     and not_found, else None), reason (for failed / invalid / skipped). `stop_reason` "quota" or
     "rate_limit" means Spotify throttled us (answer 429/503 and let the caller retry later);
-    "auth" means credentials are wrong. Pass a long-lived `SpotifyClient(settings)` as `client` to
+    "auth" means credentials are wrong; "unreachable" and "time_limit" mean the run gave up (the
+    artists not answered are "skipped"). Pass a long-lived `SpotifyClient(settings)` as `client` to
     reuse its token and connections across calls.
 """
 
@@ -53,14 +60,17 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from spotify_enrichment.artist_ids import split_artist_ids
-from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient
+from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
 from spotify_enrichment.errors import (
     BadInputError,
+    LandingError,
     RateLimitStop,
     RequestFailedError,
+    RunTimeLimitStop,
     SpotifyAuthError,
     SpotifyForbiddenError,
     SpotifyRequestError,
+    SpotifyUnreachableError,
     StopRequestedError,
     UnexpectedResponseError,
 )
@@ -83,16 +93,19 @@ from spotify_enrichment.transform import (
 logger = logging.getLogger(__name__)
 
 OutcomeStatus = Literal["ok", "not_found", "failed", "invalid", "skipped"]
-StopReason = Literal["auth", "quota", "rate_limit"]
+StopReason = Literal["auth", "quota", "rate_limit", "time_limit", "unreachable", "all_failed"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_AUTH = 3
 EXIT_STOPPED = 4
+EXIT_UNREACHABLE = 5
 
 # Partial files are flushed after this many answers or this many seconds, whichever comes first.
 FLUSH_EVERY_RECORDS = MAX_IDS_PER_BATCH
 FLUSH_EVERY_SECONDS = 1.0
+# The scheduler wakes at least this often (run time limit, partial heartbeat) even when no answer comes.
+TICK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -199,19 +212,26 @@ class _FetchRun:
         run_id: str,
         on_outcomes: Callable[[list[ArtistOutcome]], None],
         progress: Callable[[FetchProgress], None] | None,
+        *,
+        started: float | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.settings = client.settings
         self.run_id = run_id
         self.on_outcomes = on_outcomes
         self.progress = progress
+        self.on_tick = on_tick
         self.api_mode: ApiMode = "single" if self.settings.api_mode == "single" else "batch"
         self._mode_lock = threading.Lock()
         self.stop_error: Exception | None = None
-        self.stop = threading.Event()  # per run, so runs sharing one client do not stop each other
+        # Per run, so runs sharing one client neither stop each other nor inherit a tripped breaker.
+        self.stop = threading.Event()
+        self.breaker = UnreachableBreaker(self.settings)
         self.counts = {"ok": 0, "not_found": 0, "failed": 0, "skipped": 0}
         self.total = 0
         self.started = time.monotonic()
+        self.deadline = (self.started if started is None else started) + self.settings.max_run_seconds
 
     # --- worker side -------------------------------------------------------------------------
 
@@ -245,7 +265,7 @@ class _FetchRun:
             if work.batch:
                 return self._process_batch(work)
             return self._process_single(work.artist_ids[0])
-        except (RateLimitStop, SpotifyAuthError) as error:
+        except (RateLimitStop, SpotifyAuthError, SpotifyUnreachableError) as error:
             return _WorkDone(stop=error)
         except StopRequestedError:
             return _WorkDone(
@@ -264,7 +284,7 @@ class _FetchRun:
     def _process_batch(self, work: _Work) -> _WorkDone:
         ids = work.artist_ids
         try:
-            artists = self.client.get_several_artists(ids, stop=self.stop)
+            artists = self.client.get_several_artists(ids, stop=self.stop, breaker=self.breaker)
         except SpotifyRequestError as error:
             if error.status == 403:
                 if self.settings.api_mode == "auto":
@@ -287,7 +307,7 @@ class _FetchRun:
 
     def _process_single(self, artist_id: str) -> _WorkDone:
         try:
-            artist = self.client.get_artist(artist_id, stop=self.stop)
+            artist = self.client.get_artist(artist_id, stop=self.stop, breaker=self.breaker)
         except SpotifyRequestError as error:
             if error.status == 404:
                 return _WorkDone(outcomes=[self._record(artist_id, None, "single")])
@@ -332,7 +352,6 @@ class _FetchRun:
 
     def execute(self, artist_ids: list[str]) -> None:
         self.total = len(artist_ids)
-        self.started = time.monotonic()
         if not artist_ids:
             return
         self._schedule(artist_ids)
@@ -359,6 +378,7 @@ class _FetchRun:
         in_flight: dict[Future[_WorkDone], _Work],
     ) -> None:
         while pending or in_flight:
+            self._check_deadline()
             while pending and self.stop_error is None and len(in_flight) < self._in_flight_limit():
                 work = pending.popleft()
                 if work.batch and self.api_mode == "single":
@@ -371,22 +391,39 @@ class _FetchRun:
                 self._deliver([ArtistOutcome(i, "skipped", reason="run stopped") for i in skipped])
             if not in_flight:
                 break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            timeout = min(TICK_SECONDS, max(self.deadline - time.monotonic(), 0.01))
+            done, _ = wait(in_flight, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 work = in_flight.pop(future)
                 result = future.result()
                 if result.stop is not None:
-                    if self.stop_error is None:
-                        self.stop_error = result.stop
-                        self.stop.set()
-                        logger.warning("stopping the run: %s", result.stop)
+                    self._stop_with(result.stop)
                     result.outcomes = [
                         ArtistOutcome(i, "skipped", reason="run stopped") for i in work.artist_ids
                     ]
                 pending.extendleft(reversed(result.follow_up))
                 if result.outcomes:
                     self._deliver(result.outcomes)
+            if self.on_tick is not None:
+                self.on_tick()
             self._report_progress()
+
+    def _stop_with(self, error: Exception) -> None:
+        """The first stop condition wins; requests in flight end, retry and pacing waits end at once."""
+        if self.stop_error is None:
+            self.stop_error = error
+            self.stop.set()
+            logger.warning("stopping the run: %s", error)
+
+    def _check_deadline(self) -> None:
+        if self.stop_error is None and time.monotonic() >= self.deadline:
+            limit = self.settings.max_run_seconds
+            self._stop_with(
+                RunTimeLimitStop(
+                    f"the run reached SPOTIFY_MAX_RUN_SECONDS={limit:g} and stopped; answers fetched so far "
+                    "are kept; run again and only the rest is asked"
+                )
+            )
 
     @property
     def stop_reason(self) -> StopReason | None:
@@ -394,6 +431,10 @@ class _FetchRun:
             return "quota" if self.stop_error.quota_exceeded else "rate_limit"
         if isinstance(self.stop_error, SpotifyAuthError):
             return "auth"
+        if isinstance(self.stop_error, SpotifyUnreachableError):
+            return "unreachable"
+        if isinstance(self.stop_error, RunTimeLimitStop):
+            return "time_limit"
         return None
 
     @property
@@ -461,7 +502,6 @@ class _LandingBuffer:
         self.partial = partial
         self.lines: list[str] = []
         self.last_flush = time.monotonic()
-        self.started = False
 
     def add(self, outcomes: list[ArtistOutcome]) -> None:
         self.lines.extend(record_to_json_line(o.record) for o in outcomes if o.record is not None)
@@ -472,9 +512,6 @@ class _LandingBuffer:
     def flush(self) -> None:
         if not self.lines:
             return
-        if not self.started:
-            self.partial.start()
-            self.started = True
         self.partial.append(self.lines)
         self.lines = []
         self.last_flush = time.monotonic()
@@ -523,6 +560,8 @@ def fetch_to_landing(
             summary.not_found += 1
 
     partial = PartialLanding(store, free_landing_name(store, started_at), run_id)
+    if worklist:
+        _start_partial(partial)
     buffer = _LandingBuffer(partial)
 
     def land(outcomes: list[ArtistOutcome]) -> None:
@@ -533,13 +572,19 @@ def fetch_to_landing(
                 summary.failed_reasons[outcome.artist_id] = outcome.reason or "unknown"
 
     with SpotifyClient(settings) as client:
-        run = _FetchRun(client, run_id, land, progress)
+        run = _FetchRun(client, run_id, land, progress, started=started, on_tick=partial.heartbeat)
         try:
             run.execute(worklist)
         finally:
             buffer.flush()
-        summary.file = partial.finalize() if buffer.started else None
+        summary.file = partial.finalize() if worklist else None
+    _complete(summary, run)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
 
+
+def _complete(summary: FetchSummary, run: _FetchRun) -> None:
+    """Add the run's counts to the summary (which already counts the recovered answers) and judge it."""
     summary.ok += run.counts["ok"]
     summary.not_found += run.counts["not_found"]
     summary.failed = run.counts["failed"]
@@ -547,11 +592,24 @@ def fetch_to_landing(
     summary.api_mode = run.api_mode
     summary.stop_reason = run.stop_reason
     summary.retry_after_seconds = run.retry_after_seconds
-    summary.requests = client.stats.requests
-    summary.rate_limited = client.stats.rate_limited
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.requests = run.client.stats.requests
+    summary.rate_limited = run.client.stats.rate_limited
+    answered = run.counts["ok"] + run.counts["not_found"]
+    if summary.stop_reason is None and summary.failed and not answered:
+        summary.stop_reason = "all_failed"
     summary.exit_code, summary.message = _verdict(summary, run.stop_error)
-    return summary
+
+
+def _start_partial(partial: PartialLanding) -> None:
+    """Create the run's partial folder and marker before the first request: answers are never fetched
+    for a location they cannot be written to."""
+    try:
+        partial.start()
+    except LandingError as error:
+        raise LandingError(
+            f"the landing location {partial.store.root_uri} is not writable ({error}); nothing was asked "
+            "from Spotify: make it writable or pass another landing URI"
+        ) from error
 
 
 def _verdict(summary: FetchSummary, stop_error: Exception | None) -> tuple[int, str]:
@@ -563,6 +621,14 @@ def _verdict(summary: FetchSummary, stop_error: Exception | None) -> tuple[int, 
         landed += f"; {summary.invalid} malformed IDs not sent: {shown}"
     if summary.stop_reason == "auth":
         return EXIT_AUTH, f"{stop_error} ({landed}; {summary.skipped} not asked)"
+    if summary.stop_reason == "unreachable":
+        return EXIT_UNREACHABLE, f"{stop_error} ({landed}; {summary.skipped} not asked yet)"
+    if summary.stop_reason == "all_failed":
+        reason = next(iter(summary.failed_reasons.values()), "unknown")
+        return EXIT_UNREACHABLE, (
+            f"every one of the {summary.failed} artists asked failed, none was answered (for example: "
+            f"{reason}); check SPOTIFY_API_URL and SPOTIFY_ACCOUNTS_URL ({landed})"
+        )
     if summary.stop_reason is not None:
         return EXIT_STOPPED, f"{stop_error} ({landed}; {summary.skipped} not asked yet)"
     if summary.invalid:

@@ -1,16 +1,22 @@
 """Landing storage: a local folder or a `gs://bucket[/prefix]`, and the crash-safe JSONL landing writer.
 
 Layout under the landing URI (keys are `/`-separated and relative to it):
-- `spotify/landing/{YYYYMMDDTHHMMSSZ}_artist_enrichment.jsonl`: finished files, for the loader;
+- `spotify/landing/{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl`: finished files, for the loader.
+  `token` is 8 random hex digits drawn per run, so two runs sharing one landing location (two
+  warehouses, one bucket) never share a name, whatever their clocks say. Files named before tokens
+  existed (`{YYYYMMDDTHHMMSSZ}_artist_enrichment.jsonl`) are still read;
 - `spotify/archive/`, `spotify/quarantine/`: where the loader moves files it has read or rejected;
-- `spotify/partial/{YYYYMMDDTHHMMSSZ}_artist_enrichment/`: a run in progress. Each flush writes one
-  chunk object `part-NNNNNN.jsonl` atomically (GCS objects cannot be appended to, so local folders use
-  the same scheme), beside `run.json` naming the run and its process. When the run ends the chunks are
-  concatenated into the landing file (written atomically) and the folder is deleted.
+- `spotify/partial/{landing file name without .jsonl}/`: a run in progress. `run.json` (run ID, host,
+  pid, start and heartbeat times) is written before the first request, which also proves the location
+  writable; each flush writes one chunk object `part-NNNNNN.jsonl` atomically (GCS objects cannot be
+  appended to, so local folders use the same scheme). When the run ends the chunks are concatenated
+  into the landing file (written atomically) and the folder is deleted.
 
 After a crash the next run calls `recover_partials`: each orphaned partial folder is finalized under its
 own (deterministic) landing name, so its answers land once, even if the recovering run itself crashes
-half-way (a partial whose landing, archive or quarantine file already exists is only deleted)."""
+half-way (a partial whose landing, archive or quarantine file already exists is only deleted). A partial
+whose run is still going is left alone: on this host its process is alive, on another host its heartbeat
+(renewed every `HEARTBEAT_SECONDS` while the run lasts) is younger than `PARTIAL_STALE_AFTER_SECONDS`."""
 
 from __future__ import annotations
 
@@ -19,10 +25,12 @@ import json
 import logging
 import os
 import re
+import secrets
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,9 +47,13 @@ ARCHIVE_PREFIX = "spotify/archive/"
 QUARANTINE_PREFIX = "spotify/quarantine/"
 PARTIAL_PREFIX = "spotify/partial/"
 LANDING_SUFFIX = "_artist_enrichment.jsonl"
-LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z_artist_enrichment\.jsonl")
+LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z(?:_[0-9a-f]{8})?_artist_enrichment\.jsonl")
 _CHUNK_NAME = re.compile(r"part-(\d{6})\.jsonl")
 _RUN_FILE = "run.json"
+# A run renews its marker this often; a marker from another host older than the stale limit belongs to
+# a run that died (the margin absorbs clock differences between hosts and long waits of a live run).
+HEARTBEAT_SECONDS = 30.0
+PARTIAL_STALE_AFTER_SECONDS = 600.0
 
 
 class LandingStore(Protocol):
@@ -251,8 +263,10 @@ def open_store(landing_uri: str) -> LandingStore:
     return LocalStore(landing_uri)
 
 
-def landing_file_name(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}{LANDING_SUFFIX}"
+def landing_file_name(moment: datetime, token: str | None = None) -> str:
+    """`{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl` (without a token: the name of older files)."""
+    stamp = f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{stamp}_{token}{LANDING_SUFFIX}" if token else f"{stamp}{LANDING_SUFFIX}"
 
 
 def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
@@ -262,15 +276,13 @@ def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
 
 
 def free_landing_name(store: LandingStore, started: datetime) -> str:
-    """A landing name for a run started at `started` that no landed, archived, quarantined or partial
-    file uses yet (a later second when two runs start in the same one)."""
-    moment = started
+    """A landing name of its own for a run started at `started`: a fresh random token, drawn again in
+    the unlikely case a landed, archived, quarantined or partial file already uses it."""
     while True:
-        name = landing_file_name(moment)
+        name = landing_file_name(started, secrets.token_hex(4))
         stem = name.removesuffix(".jsonl")
         if not _landed_somewhere(store, name) and not store.list(f"{PARTIAL_PREFIX}{stem}/"):
             return name
-        moment += timedelta(seconds=1)
 
 
 def parse_landing_lines(text: str, source: str) -> list[LandingRecord]:
@@ -301,6 +313,8 @@ class PartialLanding:
     run_id: str
     _sequence: int = 0
     _lines: list[str] = field(default_factory=list)
+    _started_at: str = ""
+    _heartbeat_at: float = float("-inf")
 
     @property
     def folder(self) -> str:
@@ -311,13 +325,27 @@ class PartialLanding:
         return LANDING_PREFIX + self.file_name
 
     def start(self) -> None:
+        """Write the run marker: the first write of a run, before any request is sent, so an unwritable
+        landing location fails the run before answers are fetched (a `LandingError` naming it)."""
+        self._started_at = _utc_now()
+        self.heartbeat(force=True)
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Renew the marker's heartbeat (at most every `HEARTBEAT_SECONDS` unless `force`), so other
+        hosts sharing the location see the run is still going."""
+        now = time.monotonic()
+        if not force and now - self._heartbeat_at < HEARTBEAT_SECONDS:
+            return
         marker = {
             "runId": self.run_id,
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "file": self.file_name,
+            "startedAt": self._started_at or _utc_now(),
+            "heartbeatAt": _utc_now(),
         }
         self.store.write_bytes(self.folder + _RUN_FILE, json.dumps(marker).encode())
+        self._heartbeat_at = now
 
     def append(self, lines: list[str]) -> None:
         if not lines:
@@ -325,6 +353,8 @@ class PartialLanding:
         self._sequence += 1
         self.store.write_bytes(f"{self.folder}part-{self._sequence:06d}.jsonl", "".join(lines).encode())
         self._lines.extend(lines)
+        if self._started_at:
+            self.heartbeat()
 
     @property
     def line_count(self) -> int:
@@ -369,11 +399,21 @@ class RecoveredPartial:
     records: list[LandingRecord]
 
 
-def _is_live_run(marker: dict[str, Any]) -> bool:
-    """True when the partial belongs to a process still running on this host."""
-    pid = marker.get("pid")
-    if marker.get("host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
-        return False
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _heartbeat_age(marker: dict[str, Any]) -> float | None:
+    """Seconds since the marker's heartbeat by this host's clock; None when it has none."""
+    raw = marker.get("heartbeatAt")
+    try:
+        beat = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return (datetime.now(UTC) - beat).total_seconds()
+
+
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -381,6 +421,20 @@ def _is_live_run(marker: dict[str, Any]) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _is_live_run(marker: dict[str, Any]) -> bool:
+    """True when the partial belongs to a run still going: on this host, a process that is alive (and
+    not this one: this process's own earlier run ended); on another host, a recent heartbeat. A
+    heartbeat past the stale limit also ends a pid that lives on (the pid was reused)."""
+    age = _heartbeat_age(marker)
+    fresh = age is not None and age < PARTIAL_STALE_AFTER_SECONDS
+    if marker.get("host") != socket.gethostname():
+        return fresh
+    pid = marker.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid() or not _process_alive(pid):
+        return False
+    return fresh or age is None
 
 
 def _partial_folders(store: LandingStore) -> Iterator[tuple[str, list[str]]]:
@@ -406,7 +460,11 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
                 marker = {}
             if isinstance(marker, dict) and _is_live_run(marker):
                 logger.info(
-                    "leaving %s alone: its run (pid %s) is still going", store.uri(folder), marker["pid"]
+                    "leaving %s alone: its run %s (host %s, pid %s) is still going",
+                    store.uri(folder),
+                    marker.get("runId"),
+                    marker.get("host"),
+                    marker.get("pid"),
                 )
                 continue
         if _landed_somewhere(store, file_name):

@@ -1,13 +1,17 @@
-"""Spotify settings, read once from the environment and a `.env` file (the environment wins)."""
+"""Spotify settings, read once from the environment and a `.env` file (the environment wins).
+
+Each setting is declared once, as a field of `Settings` with its default, its environment variable,
+its help text and its allowed range; `SETTING_DOCS` (the CLI's --help), the parsing in `load_settings`
+and the range checks are derived from those fields."""
 
 from __future__ import annotations
 
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -20,51 +24,137 @@ API_MODES: tuple[ApiModeSetting, ...] = ("auto", "batch", "single")
 DEFAULT_API_URL = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
 
-# name: (default, help) for every knob; the CLI's --help prints this table.
-SETTING_DOCS: dict[str, tuple[str, str]] = {
-    "SPOTIFY_CLIENT_ID": ("(required)", "client ID of your Spotify app"),
-    "SPOTIFY_CLIENT_SECRET": ("(required)", "client secret of your Spotify app (never logged)"),
-    "SPOTIFY_REFRESH_TOKEN": ("(unset)", "use the refresh-token grant instead of client credentials"),
-    "SPOTIFY_API_URL": (DEFAULT_API_URL, "Web API base URL (the emulator's /v1 URL in tests)"),
-    "SPOTIFY_ACCOUNTS_URL": (DEFAULT_ACCOUNTS_URL, "accounts service base URL (token endpoint)"),
-    "SPOTIFY_API_MODE": ("auto", "auto (batch, single calls from the first 403), batch or single"),
-    "SPOTIFY_REQUESTS_PER_WINDOW": (
-        "0",
-        "client-side budget of requests per rolling window; 0 learns it from the first 429",
-    ),
-    "SPOTIFY_WINDOW_SECONDS": ("30", "length of the rolling rate-limit window"),
-    "SPOTIFY_CONCURRENCY": ("16", "concurrent requests in single-artist mode"),
-    "SPOTIFY_BATCH_CONCURRENCY": ("8", "concurrent batch requests (50 IDs each)"),
-    "SPOTIFY_MAX_RETRIES": ("5", "retries of one request on 5xx, timeouts and connection resets"),
-    "SPOTIFY_MAX_WAIT_SECONDS": (
-        "120",
-        "cap on any single wait; a longer Retry-After stops the run (exit 4)",
-    ),
-    "SPOTIFY_BACKOFF_SECONDS": ("0.5", "first backoff step; doubles per retry, jittered"),
-    "SPOTIFY_CONNECT_TIMEOUT_SECONDS": ("5", "TCP connect timeout per request"),
-    "SPOTIFY_READ_TIMEOUT_SECONDS": ("30", "read timeout per request"),
-}
+
+@dataclass(frozen=True)
+class Knob:
+    """How one `Settings` field is set: its variable, what it does, how it is read and its range."""
+
+    env: str
+    help: str
+    parse: Callable[[str], Any] = str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+def _base_url(raw: str) -> str:
+    return raw.rstrip("/")
+
+
+def _lower(raw: str) -> str:
+    return raw.lower()
+
+
+def _knob(env: str, help: str, default: Any = MISSING, **how: Any) -> Any:
+    knob = Knob(env, help, **how)
+    if default is MISSING:
+        return field(metadata={"knob": knob}, repr=env != "SPOTIFY_CLIENT_SECRET")
+    secret = env in ("SPOTIFY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN")
+    return field(default=default, metadata={"knob": knob}, repr=not secret)
 
 
 @dataclass(frozen=True)
 class Settings:
     """Typed settings. `repr`/`str` never show the client secret or the refresh token."""
 
-    client_id: str
-    client_secret: str = field(repr=False)
-    refresh_token: str | None = field(default=None, repr=False)
-    api_url: str = DEFAULT_API_URL
-    accounts_url: str = DEFAULT_ACCOUNTS_URL
-    api_mode: ApiModeSetting = "auto"
-    requests_per_window: int = 0
-    window_seconds: float = 30.0
-    concurrency: int = 16
-    batch_concurrency: int = 8
-    max_retries: int = 5
-    max_wait_seconds: float = 120.0
-    backoff_seconds: float = 0.5
-    connect_timeout_seconds: float = 5.0
-    read_timeout_seconds: float = 30.0
+    client_id: str = _knob("SPOTIFY_CLIENT_ID", "client ID of your Spotify app")
+    client_secret: str = _knob("SPOTIFY_CLIENT_SECRET", "client secret of your Spotify app (never logged)")
+    refresh_token: str | None = _knob(
+        "SPOTIFY_REFRESH_TOKEN", "use the refresh-token grant instead of client credentials", None
+    )
+    api_url: str = _knob(
+        "SPOTIFY_API_URL",
+        "Web API base URL (the emulator's /v1 URL in tests)",
+        DEFAULT_API_URL,
+        parse=_base_url,
+    )
+    accounts_url: str = _knob(
+        "SPOTIFY_ACCOUNTS_URL",
+        "accounts service base URL (token endpoint)",
+        DEFAULT_ACCOUNTS_URL,
+        parse=_base_url,
+    )
+    api_mode: ApiModeSetting = _knob(  # noqa: RUF009 (_knob returns a dataclasses.field)
+        "SPOTIFY_API_MODE",
+        "auto (batch, single calls from the first 403), batch or single",
+        "auto",
+        parse=_lower,
+    )
+    requests_per_window: int = _knob(
+        "SPOTIFY_REQUESTS_PER_WINDOW",
+        "client-side budget of requests per rolling window; 0 learns it from the first 429",
+        0,
+        parse=int,
+        minimum=0,
+    )
+    window_seconds: float = _knob(
+        "SPOTIFY_WINDOW_SECONDS", "length of the rolling rate-limit window", 30.0, parse=float, minimum=0.001
+    )
+    concurrency: int = _knob(
+        "SPOTIFY_CONCURRENCY",
+        "concurrent requests in single-artist mode",
+        16,
+        parse=int,
+        minimum=1,
+        maximum=256,
+    )
+    batch_concurrency: int = _knob(
+        "SPOTIFY_BATCH_CONCURRENCY",
+        "concurrent batch requests (50 IDs each)",
+        8,
+        parse=int,
+        minimum=1,
+        maximum=256,
+    )
+    max_retries: int = _knob(
+        "SPOTIFY_MAX_RETRIES",
+        "retries of one request on 5xx, timeouts and connection resets",
+        5,
+        parse=int,
+        minimum=0,
+    )
+    max_wait_seconds: float = _knob(
+        "SPOTIFY_MAX_WAIT_SECONDS",
+        "cap on any single wait; a longer Retry-After stops the run (exit 4)",
+        120.0,
+        parse=float,
+        minimum=0,
+    )
+    backoff_seconds: float = _knob(
+        "SPOTIFY_BACKOFF_SECONDS",
+        "first backoff step; doubles per retry, jittered",
+        0.5,
+        parse=float,
+        minimum=0,
+    )
+    connect_timeout_seconds: float = _knob(
+        "SPOTIFY_CONNECT_TIMEOUT_SECONDS", "TCP connect timeout per request", 5.0, parse=float, minimum=0.001
+    )
+    read_timeout_seconds: float = _knob(
+        "SPOTIFY_READ_TIMEOUT_SECONDS", "read timeout per request", 30.0, parse=float, minimum=0.001
+    )
+    unreachable_after_failures: int = _knob(
+        "SPOTIFY_UNREACHABLE_AFTER_FAILURES",
+        "connection failures or timeouts in a row (no answer between them) after which Spotify counts as "
+        "unreachable: the run stops, answers so far are kept (exit 5)",
+        20,
+        parse=int,
+        minimum=1,
+    )
+    unreachable_after_seconds: float = _knob(
+        "SPOTIFY_UNREACHABLE_AFTER_SECONDS",
+        "seconds of nothing but connection failures and timeouts after which Spotify counts as "
+        "unreachable, however few the attempts (a hanging token endpoint)",
+        30.0,
+        parse=float,
+        minimum=0.001,
+    )
+    max_run_seconds: float = _knob(
+        "SPOTIFY_MAX_RUN_SECONDS",
+        "longest a fetch may run; then it stops cleanly, answers so far are kept (exit 4)",
+        21600.0,
+        parse=float,
+        minimum=1,
+    )
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -87,6 +177,27 @@ class Settings:
         return tuple(value for value in (self.client_secret, self.refresh_token) if value)
 
 
+def _knobs() -> list[tuple[Field[Any], Knob]]:
+    return [(f, f.metadata["knob"]) for f in fields(Settings)]
+
+
+def shown_default(value: Any) -> str:
+    """A default as a user writes it in `.env` (30.0 -> "30")."""
+    if value is MISSING:
+        return "(required)"
+    if value is None:
+        return "(unset)"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# name: (default, help) for every setting; the CLI's --help prints this table.
+SETTING_DOCS: dict[str, tuple[str, str]] = {
+    knob.env: (shown_default(f.default), knob.help) for f, knob in _knobs()
+}
+
+
 def _validate_url(name: str, value: str) -> None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -107,40 +218,20 @@ def _validate(settings: Settings) -> None:
     if settings.api_mode not in API_MODES:
         choices = ", ".join(API_MODES)
         raise SettingsError(f"SPOTIFY_API_MODE must be one of {choices}, got {settings.api_mode!r}")
-    bounds: list[tuple[str, float, float]] = [
-        ("SPOTIFY_REQUESTS_PER_WINDOW", settings.requests_per_window, 0),
-        ("SPOTIFY_WINDOW_SECONDS", settings.window_seconds, 0.001),
-        ("SPOTIFY_CONCURRENCY", settings.concurrency, 1),
-        ("SPOTIFY_BATCH_CONCURRENCY", settings.batch_concurrency, 1),
-        ("SPOTIFY_MAX_RETRIES", settings.max_retries, 0),
-        ("SPOTIFY_MAX_WAIT_SECONDS", settings.max_wait_seconds, 0),
-        ("SPOTIFY_BACKOFF_SECONDS", settings.backoff_seconds, 0),
-        ("SPOTIFY_CONNECT_TIMEOUT_SECONDS", settings.connect_timeout_seconds, 0.001),
-        ("SPOTIFY_READ_TIMEOUT_SECONDS", settings.read_timeout_seconds, 0.001),
-    ]
-    for name, value, minimum in bounds:
-        if not math.isfinite(value) or value < minimum:
-            raise SettingsError(f"{name} must be at least {minimum}, got {value}")
-    if settings.concurrency > 256 or settings.batch_concurrency > 256:
-        raise SettingsError("SPOTIFY_CONCURRENCY and SPOTIFY_BATCH_CONCURRENCY must be at most 256")
+    for f, knob in _knobs():
+        value = getattr(settings, f.name)
+        if knob.minimum is not None and (not math.isfinite(value) or value < knob.minimum):
+            raise SettingsError(f"{knob.env} must be at least {knob.minimum:g}, got {value}")
+        if knob.maximum is not None and value > knob.maximum:
+            raise SettingsError(f"{knob.env} must be at most {knob.maximum:g}, got {value}")
 
 
-Number = TypeVar("Number", int, float)
-
-
-def _number(values: Mapping[str, str], name: str, default: Number, parse: Callable[[str], Number]) -> Number:
-    raw = values.get(name, "").strip()
-    if not raw:
-        return default
+def _parsed(knob: Knob, raw: str) -> Any:
     try:
-        return parse(raw)
+        return knob.parse(raw)
     except ValueError:
-        kind = "an integer" if parse is int else "a number"
-        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from None
-
-
-def _base_url(values: Mapping[str, str], name: str, default: str) -> str:
-    return (values.get(name, "").strip() or default).rstrip("/")
+        kind = {int: "an integer", float: "a number"}.get(knob.parse, "a valid value")
+        raise SettingsError(f"{knob.env} must be {kind}, got {raw!r}") from None
 
 
 def load_settings(
@@ -154,21 +245,11 @@ def load_settings(
         raise SettingsError(f".env file {str(path)!r} does not exist")
     from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
     values: dict[str, str] = {**from_file, **{k: v for k, v in environ.items() if k.startswith("SPOTIFY_")}}
-    mode = values.get("SPOTIFY_API_MODE", "").strip().lower() or "auto"
-    return Settings(
-        client_id=values.get("SPOTIFY_CLIENT_ID", "").strip(),
-        client_secret=values.get("SPOTIFY_CLIENT_SECRET", "").strip(),
-        refresh_token=values.get("SPOTIFY_REFRESH_TOKEN", "").strip() or None,
-        api_url=_base_url(values, "SPOTIFY_API_URL", DEFAULT_API_URL),
-        accounts_url=_base_url(values, "SPOTIFY_ACCOUNTS_URL", DEFAULT_ACCOUNTS_URL),
-        api_mode=mode,  # type: ignore[arg-type]  # validated in Settings.__post_init__
-        requests_per_window=_number(values, "SPOTIFY_REQUESTS_PER_WINDOW", 0, int),
-        window_seconds=_number(values, "SPOTIFY_WINDOW_SECONDS", 30.0, float),
-        concurrency=_number(values, "SPOTIFY_CONCURRENCY", 16, int),
-        batch_concurrency=_number(values, "SPOTIFY_BATCH_CONCURRENCY", 8, int),
-        max_retries=_number(values, "SPOTIFY_MAX_RETRIES", 5, int),
-        max_wait_seconds=_number(values, "SPOTIFY_MAX_WAIT_SECONDS", 120.0, float),
-        backoff_seconds=_number(values, "SPOTIFY_BACKOFF_SECONDS", 0.5, float),
-        connect_timeout_seconds=_number(values, "SPOTIFY_CONNECT_TIMEOUT_SECONDS", 5.0, float),
-        read_timeout_seconds=_number(values, "SPOTIFY_READ_TIMEOUT_SECONDS", 30.0, float),
-    )
+    given: dict[str, Any] = {}
+    for f, knob in _knobs():
+        raw = values.get(knob.env, "").strip()
+        if raw:
+            given[f.name] = _parsed(knob, raw)
+        elif f.default is MISSING:
+            given[f.name] = ""  # reported by name in Settings.__post_init__
+    return Settings(**given)

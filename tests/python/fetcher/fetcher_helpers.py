@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -120,3 +121,11 @@ def expected_record_fields(artist: dict[str, Any], *, development: bool) -> dict
 def write_ids(path: Path, ids: list[str]) -> Path:
     path.write_text("\n".join(ids) + "\n", encoding="utf-8")
     return path
+
+
+def closed_port_url() -> str:
+    """http://127.0.0.1:PORT of a port nobody listens on (bound, then released): connections are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -28,7 +28,13 @@ from spotify_enrichment import cli
 from spotify_enrichment.client import AccessToken, SpotifyClient
 from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.fetcher import fetch_artists, fetch_to_landing
-from spotify_enrichment.landing import LANDING_PREFIX, PARTIAL_PREFIX, open_store, parse_landing_lines
+from spotify_enrichment.landing import (
+    LANDING_FILE_NAME,
+    LANDING_PREFIX,
+    PARTIAL_PREFIX,
+    open_store,
+    parse_landing_lines,
+)
 from spotify_enrichment.settings import SETTING_DOCS
 
 
@@ -112,7 +118,7 @@ def test_landing_on_gcs_and_recovering_a_killed_run_there(
         assert summary.exit_code == 0, summary.message
         assert summary.recovered > 0 and len(summary.recovered_files) == 1
         assert summary.file is not None and summary.file.startswith(f"{uri}/spotify/landing/")
-        assert re.fullmatch(rf"{uri}/spotify/landing/\d{{8}}T\d{{6}}Z_artist_enrichment\.jsonl", summary.file)
+        assert re.fullmatch(rf"{uri}/spotify/landing/{LANDING_FILE_NAME.pattern}", summary.file)
         records = [
             record
             for key in store.list(LANDING_PREFIX)

@@ -16,6 +16,7 @@ from fetcher_helpers import (
     assert_each_artist_once,
     cli_command,
     cli_environ,
+    closed_port_url,
     emulator_environ,
     emulator_settings,
     expected_record_fields,
@@ -269,7 +270,7 @@ def test_a_401_that_survives_a_renewed_token_ends_the_run_with_exit_3(
     assert api_stats["by_status"]["401"] <= 2 * 4, "each request renews once, then gives up"
 
 
-def test_timeouts_and_refused_connections_fail_after_bounded_retries_and_are_asked_again_next_run(
+def test_timeouts_and_refused_connections_fail_after_bounded_retries_exit_5_and_are_asked_again_next_run(
     artists_csv: Path, catalogue: dict[str, Any], artist_ids: list[str], landing: Path
 ) -> None:
     ids = artist_ids[4000:4100]
@@ -279,20 +280,32 @@ def test_timeouts_and_refused_connections_fail_after_bounded_retries_and_are_ask
         started = time.monotonic()
         timed_out = fetch_to_landing(ids, str(landing), settings)
         elapsed = time.monotonic() - started
-    assert timed_out.exit_code == 0
-    assert (timed_out.ok, timed_out.failed, timed_out.file) == (0, len(ids), None)
-    assert sorted(timed_out.failed_ids) == sorted(ids)
-    assert all("Timeout" in reason and "3 attempts" in reason for reason in timed_out.failed_reasons.values())
-    assert "failed" in timed_out.message
+    # The token request times out on each of its 3 attempts: no request can be sent, the run stops.
+    assert (timed_out.exit_code, timed_out.stop_reason) == (5, "unreachable"), timed_out.message
+    assert (timed_out.ok, timed_out.skipped, timed_out.file) == (0, len(ids), None)
+    assert "Spotify unreachable since" in timed_out.message and "ReadTimeout" in timed_out.message
+    assert "SPOTIFY_ACCOUNTS_URL" in timed_out.message
     assert elapsed < 20
 
     with EmulatorProcess(artists_csv) as healthy:
-        refused_settings = emulator_settings(healthy, **knobs)
-        gone = healthy.api_url
-    # The emulator is gone: every connection is refused.
-    refused = fetch_to_landing(ids, str(landing), refused_settings)
-    assert refused.stop_reason is None and refused.failed == len(ids), refused.message
-    assert gone in refused_settings.api_url
+        # Tokens come, the API refuses every connection: 2 batches of 3 attempts each are too few to
+        # call Spotify unreachable, but a run in which every artist failed never exits 0.
+        closed = emulator_settings(healthy, **knobs, SPOTIFY_API_URL=closed_port_url() + "/v1")
+        refused = fetch_to_landing(ids, str(landing), closed)
+    assert (refused.exit_code, refused.stop_reason) == (5, "all_failed"), refused.message
+    assert (refused.ok, refused.failed, refused.file) == (0, len(ids), None)
+    assert sorted(refused.failed_ids) == sorted(ids)
+    assert all(
+        "ConnectionError" in reason and "3 attempts" in reason for reason in refused.failed_reasons.values()
+    )
+    assert f"every one of the {len(ids)} artists asked failed" in refused.message
+
+    with EmulatorProcess(artists_csv) as healthy:
+        gone = emulator_settings(healthy, **knobs)
+    # The emulator is gone: every connection, the token's first, is refused.
+    refused_all = fetch_to_landing(ids, str(landing), gone)
+    assert (refused_all.exit_code, refused_all.stop_reason) == (5, "unreachable"), refused_all.message
+    assert "SPOTIFY_ACCOUNTS_URL" in refused_all.message
 
     with EmulatorProcess(artists_csv) as healthy:
         recovered = fetch_to_landing(ids, str(landing), emulator_settings(healthy))

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from support.gcs_emulator import GcsEmulator
 
+from spotify_enrichment import landing as landing_module
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing import (
+    HEARTBEAT_SECONDS,
+    LANDING_FILE_NAME,
     LANDING_PREFIX,
     PARTIAL_PREFIX,
+    PARTIAL_STALE_AFTER_SECONDS,
     LandingStore,
     PartialLanding,
     free_landing_name,
@@ -53,7 +57,11 @@ def lines(*artist_ids: str) -> list[str]:
 
 
 def test_landing_file_names_follow_the_layout() -> None:
+    assert landing_file_name(STARTED, "0a1b2c3d") == "20261128T164205Z_0a1b2c3d_artist_enrichment.jsonl"
     assert landing_file_name(STARTED) == "20261128T164205Z_artist_enrichment.jsonl"
+    for name in (landing_file_name(STARTED, "0a1b2c3d"), landing_file_name(STARTED)):
+        assert LANDING_FILE_NAME.fullmatch(name), "files named before tokens existed are still read"
+    assert not LANDING_FILE_NAME.fullmatch("20261128T164205Z_0A1B2C3D_artist_enrichment.jsonl")
 
 
 def test_store_writes_lists_reads_moves_and_deletes(store: LandingStore) -> None:
@@ -101,15 +109,79 @@ def test_a_finished_partial_lands_atomically_and_leaves_nothing_behind(store: La
     partial.append(lines("2" * 22))
     assert store.list(LANDING_PREFIX) == []
     uri = partial.finalize()
-    assert uri == store.uri(LANDING_PREFIX + "20261128T164205Z_artist_enrichment.jsonl")
-    landed = store.read_bytes(LANDING_PREFIX + "20261128T164205Z_artist_enrichment.jsonl").decode()
+    assert uri == store.uri(LANDING_PREFIX + partial.file_name)
+    landed = store.read_bytes(LANDING_PREFIX + partial.file_name).decode()
     assert [json.loads(line)["artistId"] for line in landed.splitlines()] == ["0" * 22, "1" * 22, "2" * 22]
     assert store.list(PARTIAL_PREFIX) == []
 
 
-def test_a_second_run_in_the_same_second_gets_the_next_name(store: LandingStore) -> None:
-    store.write_bytes(LANDING_PREFIX + landing_file_name(STARTED), b"")
-    assert free_landing_name(store, STARTED) == "20261128T164206Z_artist_enrichment.jsonl"
+def test_runs_started_in_the_same_second_get_names_of_their_own(
+    store: LandingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = {free_landing_name(store, STARTED) for _ in range(20)}
+    assert len(names) == 20
+    assert all(name.startswith("20261128T164205Z_") and LANDING_FILE_NAME.fullmatch(name) for name in names)
+    # A token already taken (landed, archived or by a partial folder) is drawn again.
+    store.write_bytes(LANDING_PREFIX + landing_file_name(STARTED, "00000000"), b"")
+    PartialLanding(store, landing_file_name(STARTED, "11111111"), "other-run").start()
+    draws = iter(["00000000", "11111111", "22222222"])
+    monkeypatch.setattr(landing_module.secrets, "token_hex", lambda _: next(draws))
+    assert free_landing_name(store, STARTED) == landing_file_name(STARTED, "22222222")
+
+
+def _marker(store: LandingStore, partial: PartialLanding, **fields: object) -> None:
+    marker = {"runId": "other-run", "pid": 1, "file": partial.file_name, **fields}
+    store.write_bytes(partial.folder + "run.json", json.dumps(marker).encode())
+
+
+def _beat(seconds_ago: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_the_partial_of_a_live_run_on_another_host_is_left_alone_until_its_heartbeat_is_stale(
+    store: LandingStore,
+) -> None:
+    live = PartialLanding(store, landing_file_name(STARTED, "0a1b2c3d"), "other-run")
+    live.append(lines("0" * 22))
+    _marker(store, live, host="another-host", heartbeatAt=_beat(60))
+    assert recover_partials(store) == []
+    assert store.list(live.folder) != []
+
+    _marker(store, live, host="another-host", heartbeatAt=_beat(PARTIAL_STALE_AFTER_SECONDS + 60))
+    recovered = recover_partials(store)
+    assert [record["artistId"] for record in recovered[0].records] == ["0" * 22]
+    assert store.list(PARTIAL_PREFIX) == []
+
+
+def test_a_live_pid_with_a_stale_heartbeat_on_this_host_is_a_reused_pid(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path))
+    crashed = PartialLanding(store, landing_file_name(STARTED, "0a1b2c3d"), "crashed-run")
+    crashed.append(lines("0" * 22))
+    _marker(
+        store,
+        crashed,
+        host=os.uname().nodename,
+        pid=os.getppid(),
+        heartbeatAt=_beat(PARTIAL_STALE_AFTER_SECONDS + 60),
+    )
+    assert len(recover_partials(store)) == 1
+
+
+def test_a_run_renews_its_heartbeat_while_it_lasts(
+    store: LandingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    partial = PartialLanding(store, free_landing_name(store, STARTED), "r")
+    partial.start()
+    first = json.loads(store.read_bytes(partial.folder + "run.json"))
+    assert first["runId"] == "r" and first["heartbeatAt"] == first["startedAt"]
+    monkeypatch.setattr(landing_module, "_utc_now", lambda: "2099-01-01T00:00:00Z")
+    partial.heartbeat()  # renewed at most every HEARTBEAT_SECONDS
+    assert json.loads(store.read_bytes(partial.folder + "run.json")) == first
+    partial._heartbeat_at -= HEARTBEAT_SECONDS + 1  # as if the run had gone on that long
+    partial.heartbeat()
+    renewed = json.loads(store.read_bytes(partial.folder + "run.json"))
+    assert renewed["heartbeatAt"] == "2099-01-01T00:00:00Z"
+    assert renewed["startedAt"] == first["startedAt"]
 
 
 def test_crashed_partial_is_landed_once_under_its_own_name(store: LandingStore) -> None:

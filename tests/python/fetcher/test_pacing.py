@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 import requests
 
-from spotify_enrichment.client import WINDOW_SLACK_SECONDS, RollingWindowPacer, _rate_limit_wait
-from spotify_enrichment.errors import RateLimitStop
+from spotify_enrichment.client import (
+    WINDOW_SLACK_SECONDS,
+    RollingWindowPacer,
+    UnreachableBreaker,
+    _rate_limit_wait,
+)
+from spotify_enrichment.errors import RateLimitStop, SpotifyUnreachableError
 from spotify_enrichment.settings import load_settings
 
 SETTINGS = load_settings(
@@ -150,3 +156,53 @@ def test_quota_exceeded_stops_even_with_a_short_retry_after() -> None:
         _rate_limit_wait(SETTINGS, answer_429("1", reason="QUOTA_EXCEEDED"))
     assert raised.value.stop_reason == "quota"
     assert "QUOTA_EXCEEDED" in str(raised.value)
+
+
+def _breaker(clock: FakeClock, **knobs: str) -> UnreachableBreaker:
+    settings = load_settings(
+        {"SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "secret", **knobs}, dotenv_path=os.devnull
+    )
+    return UnreachableBreaker(settings, clock=clock, wall_clock=lambda: 1_800_000_000.0 + clock.now)
+
+
+def test_breaker_trips_after_the_failures_in_a_row_and_an_answer_ends_the_row() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock, SPOTIFY_UNREACHABLE_AFTER_FAILURES="3")
+    for _ in range(2):
+        breaker.failed(clock.now, "SPOTIFY_API_URL", "http://x/v1", "ConnectionError")
+    breaker.answered()
+    for _ in range(2):
+        breaker.failed(clock.now, "SPOTIFY_API_URL", "http://x/v1", "ConnectionError")
+    breaker.check()  # still closed: the answer ended the first row
+    with pytest.raises(
+        SpotifyUnreachableError, match="3 connection failures or timeouts in a row"
+    ) as tripped:
+        breaker.failed(clock.now, "SPOTIFY_API_URL", "http://x/v1", "ReadTimeout")
+    assert tripped.value.setting == "SPOTIFY_API_URL"
+    assert "check SPOTIFY_API_URL" in str(tripped.value)
+    with pytest.raises(SpotifyUnreachableError):
+        breaker.check()
+
+
+def test_breaker_trips_on_one_long_timeout_and_says_since_when() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock, SPOTIFY_UNREACHABLE_AFTER_SECONDS="30")
+    sent = clock.now
+    clock.now += 30  # one token request hung for 30 s, then timed out
+    with pytest.raises(SpotifyUnreachableError) as tripped:
+        breaker.failed(sent, "SPOTIFY_ACCOUNTS_URL", "http://x/api/token", "ReadTimeout")
+    expected = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1_800_000_000.0 + sent))
+    assert tripped.value.since == expected
+    assert f"Spotify unreachable since {expected}" in str(tripped.value)
+    assert "SPOTIFY_ACCOUNTS_URL" in str(tripped.value)
+
+
+def test_breaker_counts_the_row_from_the_last_answer_not_from_an_older_send() -> None:
+    clock = FakeClock()
+    breaker = _breaker(clock, SPOTIFY_UNREACHABLE_AFTER_SECONDS="30")
+    sent = clock.now
+    clock.now += 29
+    breaker.answered()  # another request got an answer meanwhile
+    clock.now += 2
+    breaker.failed(sent, "SPOTIFY_API_URL", "http://x/v1", "ReadTimeout")  # 2 s of failures only
+    breaker.check()

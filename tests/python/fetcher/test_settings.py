@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from spotify_enrichment.errors import SettingsError
-from spotify_enrichment.settings import DEFAULT_ACCOUNTS_URL, DEFAULT_API_URL, load_settings
+from spotify_enrichment.settings import (
+    DEFAULT_ACCOUNTS_URL,
+    DEFAULT_API_URL,
+    SETTING_DOCS,
+    Settings,
+    load_settings,
+    shown_default,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 SECRET = "s3cr3t-value-never-shown"
 REFRESH = "refresh-token-never-shown"
@@ -69,6 +80,10 @@ def test_a_missing_explicit_dotenv_file_is_an_error(tmp_path: Path) -> None:
         ("SPOTIFY_MAX_WAIT_SECONDS", "nan", "SPOTIFY_MAX_WAIT_SECONDS must be at least 0"),
         ("SPOTIFY_REQUESTS_PER_WINDOW", "1.5", "SPOTIFY_REQUESTS_PER_WINDOW must be an integer"),
         ("SPOTIFY_READ_TIMEOUT_SECONDS", "0", "SPOTIFY_READ_TIMEOUT_SECONDS must be at least"),
+        ("SPOTIFY_BATCH_CONCURRENCY", "257", "SPOTIFY_BATCH_CONCURRENCY must be at most 256"),
+        ("SPOTIFY_UNREACHABLE_AFTER_FAILURES", "0", "SPOTIFY_UNREACHABLE_AFTER_FAILURES must be at least 1"),
+        ("SPOTIFY_UNREACHABLE_AFTER_SECONDS", "inf", "SPOTIFY_UNREACHABLE_AFTER_SECONDS must be at least"),
+        ("SPOTIFY_MAX_RUN_SECONDS", "soon", "SPOTIFY_MAX_RUN_SECONDS must be a number"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, message: str) -> None:
@@ -102,3 +117,25 @@ def test_knobs_are_read_and_typed() -> None:
     assert (settings.requests_per_window, settings.concurrency, settings.max_retries) == (90, 8, 2)
     assert settings.max_wait_seconds == 30.5
     assert settings.api_mode == "batch"
+
+
+def test_every_default_is_written_once_and_the_docs_show_the_dataclass_defaults() -> None:
+    settings = load_settings(BASE, dotenv_path=os.devnull)
+    for field in fields(Settings):
+        name = field.metadata["knob"].env
+        if name in BASE:
+            continue
+        assert SETTING_DOCS[name][0] == shown_default(getattr(settings, field.name)), name
+    assert SETTING_DOCS["SPOTIFY_BATCH_CONCURRENCY"][0] == str(Settings.batch_concurrency)
+
+
+def test_env_example_lists_every_setting_with_the_code_default() -> None:
+    text = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^#? ?(SPOTIFY_[A-Z_]+)=(\S*)", text, flags=re.MULTILINE))
+    assert set(listed) == set(SETTING_DOCS), "every setting appears in .env.example, none other"
+    for name, value in listed.items():
+        default = SETTING_DOCS[name][0]
+        if default.startswith("("):  # required or unset: no value to show
+            assert value == "", f"{name} has no default, .env.example shows {value!r}"
+        else:
+            assert value == default, f".env.example says {name}={value}, the code's default is {default}"
