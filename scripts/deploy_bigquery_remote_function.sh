@@ -92,6 +92,10 @@ PY
 runtime_packages='functions-framework|flask|werkzeug|click|blinker|itsdangerous|jinja2|markupsafe|cloudevents'
 runtime_packages+='|deprecation|gunicorn|starlette|uvicorn|uvicorn-worker|watchdog|anyio|sniffio|h11'
 runtime_packages+='|typing-extensions|packaging|requests|urllib3|idna|certifi|charset-normalizer|python-dotenv'
+# The load step (spotify_landing_load) reads the bucket and runs BigQuery load jobs.
+runtime_packages+='|google-cloud-bigquery|google-cloud-storage|google-cloud-core|google-api-core|google-auth'
+runtime_packages+='|google-resumable-media|google-crc32c|googleapis-common-protos|proto-plus|protobuf|grpcio'
+runtime_packages+='|grpcio-status|pyasn1|pyasn1-modules|rsa|cachetools|python-dateutil|six'
 grep -iE "^(${runtime_packages})==" "$ROOT/requirements.lock" > "$SOURCE_DIR/requirements.txt"
 echo "  requirements.txt: $(tr '\n' ' ' < "$SOURCE_DIR/requirements.txt")"
 # One instance, one request at a time: the fetcher's pacing then holds for every request BigQuery
@@ -108,6 +112,19 @@ else
     ENDPOINT="$(gcloud functions describe "$FUNCTION_NAME" --gen2 --project="$BIGQUERY_PROJECT" --region="$REGION" --format='value(serviceConfig.uri)')"
 fi
 echo "  endpoint: $ENDPOINT"
+# The load step, a second entry point of the same source: lists gs://BUCKET/spotify/landing/, checks
+# every line, loads with load jobs, keeps the ledger and moves files (BigQuery cannot move objects).
+LOAD_FUNCTION_NAME="${FUNCTION_NAME%-artist-enrichment}-landing-load"
+run gcloud functions deploy "$LOAD_FUNCTION_NAME" --gen2 --project="$BIGQUERY_PROJECT" --region="$REGION" \
+    --runtime=python311 --source="$SOURCE_DIR" --entry-point=load_landing_remote --trigger-http \
+    --no-allow-unauthenticated --service-account="$FUNCTION_SA" \
+    --max-instances=1 --concurrency=1 --timeout=900s --memory=1Gi
+if [[ "$DRY_RUN" == 1 ]]; then
+    LOAD_ENDPOINT="https://${REGION}-${BIGQUERY_PROJECT}.cloudfunctions.net/${LOAD_FUNCTION_NAME}"
+else
+    LOAD_ENDPOINT="$(gcloud functions describe "$LOAD_FUNCTION_NAME" --gen2 --project="$BIGQUERY_PROJECT" --region="$REGION" --format='value(serviceConfig.uri)')"
+fi
+echo "  load endpoint: $LOAD_ENDPOINT"
 
 step "5/8 the BigQuery connection BigQuery calls the function through"
 if [[ "$DRY_RUN" == 1 ]] || ! bq show --connection --project_id="$BIGQUERY_PROJECT" "$CONNECTION" >/dev/null 2>&1; then
@@ -123,14 +140,22 @@ fi
 echo "  connection service account: $CONNECTION_SA"
 
 step "6/8 let the connection's service account invoke the function (roles/run.invoker)"
-run gcloud functions add-invoker-policy-binding "$FUNCTION_NAME" --project="$BIGQUERY_PROJECT" \
-    --region="$REGION" --member="serviceAccount:$CONNECTION_SA"
+for name in "$FUNCTION_NAME" "$LOAD_FUNCTION_NAME"; do
+    run gcloud functions add-invoker-policy-binding "$name" --project="$BIGQUERY_PROJECT" \
+        --region="$REGION" --member="serviceAccount:$CONNECTION_SA"
+done
 
 step "7/8 the landing bucket BigQuery exports to and loads from"
 if [[ "$DRY_RUN" == 1 ]] || ! gcloud storage buckets describe "gs://$LANDING_BUCKET" --project="$BIGQUERY_PROJECT" >/dev/null 2>&1; then
     run gcloud storage buckets create "gs://$LANDING_BUCKET" --project="$BIGQUERY_PROJECT" \
         --location="$BIGQUERY_LOCATION" --uniform-bucket-level-access
 fi
+# The load function reads, archives and quarantines landing files and runs load jobs into the lake.
+run gcloud storage buckets add-iam-policy-binding "gs://$LANDING_BUCKET" \
+    --member="serviceAccount:$FUNCTION_SA" --role=roles/storage.objectAdmin
+for role in roles/bigquery.jobUser roles/bigquery.dataEditor; do
+    run gcloud projects add-iam-policy-binding "$BIGQUERY_PROJECT" --member="serviceAccount:$FUNCTION_SA" --role="$role"
+done
 
 step "8/8 the datasets and CREATE FUNCTION ... REMOTE WITH CONNECTION (dbt, target $DBT_TARGET)"
 export BIGQUERY_PROJECT BIGQUERY_LOCATION
@@ -139,6 +164,9 @@ run "$DBT" run-operation create_lake_tables --target "$DBT_TARGET" --project-dir
 run "$DBT" run-operation create_spotify_remote_function --target "$DBT_TARGET" --project-dir "$ROOT" \
     --profiles-dir "$ROOT" --vars "{dataset_env: $DATASET_ENV}" \
     --args "{endpoint: '$ENDPOINT', connection: '$CONNECTION'}"
+run "$DBT" run-operation create_spotify_landing_load_function --target "$DBT_TARGET" --project-dir "$ROOT" \
+    --profiles-dir "$ROOT" --vars "{dataset_env: $DATASET_ENV}" \
+    --args "{endpoint: '$LOAD_ENDPOINT', connection: '$CONNECTION'}"
 
 echo
 echo "done: enrich with"

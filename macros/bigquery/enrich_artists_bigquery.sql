@@ -269,26 +269,54 @@ drop table if exists `{{ run.answers }}`
     {{ return(ddl) }}
 {% endmacro %}
 
+{#-
+    The load step's remote function (remote_function.load_landing_remote, a second entry point of the
+    same deployment): one call per load run, so one row per request.
+        dbt run-operation create_spotify_landing_load_function --target prd \
+            --args '{endpoint: "https://REGION-PROJECT.cloudfunctions.net/spotify-landing-load",
+                     connection: "PROJECT.LOCATION.spotify-enrichment"}'
+-#}
+{% macro create_spotify_landing_load_function(endpoint, connection, dry_run=false) %}
+    {% set ddl = spotify_enrichment.remote_function_ddl(
+        spotify_enrichment.bigquery_load_function_name(), 'spotify_landing_load_function',
+        'landing_uri string, lake_dataset string, dry_run bool', endpoint, connection, 1
+    ) %}
+    {% if dry_run %}
+        {{ log(ddl, info=true) }}
+    {% else %}
+        {% do run_query(ddl) %}
+        {{ log("created " ~ spotify_enrichment.bigquery_load_function_name() ~ " -> " ~ endpoint, info=true) }}
+    {% endif %}
+    {{ return(ddl) }}
+{% endmacro %}
+
 {% macro spotify_remote_function_ddl(endpoint, connection) %}
+    {{ return(spotify_enrichment.remote_function_ddl(
+        spotify_enrichment.bigquery_remote_function_name(), 'spotify_remote_function',
+        'artist_id string', endpoint, connection, 50
+    )) }}
+{% endmacro %}
+
+{#- CREATE FUNCTION ... REMOTE for one of the two functions; endpoint and connection validated. -#}
+{% macro remote_function_ddl(function_name, var_name, signature, endpoint, connection, max_batching_rows) %}
     {% if not modules.re.fullmatch('https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?', endpoint | string) %}
         {% do exceptions.raise_compiler_error(
-            "create_spotify_remote_function: endpoint must be the function's https:// URL, got: " ~ endpoint
+            "create function: endpoint must be the function's https:// URL, got: " ~ endpoint
         ) %}
     {% endif %}
     {% if not modules.re.fullmatch('[a-z][a-z0-9-]{4,28}[a-z0-9]\.[A-Za-z0-9-]+\.[A-Za-z0-9_-]{1,1024}', connection | string) %}
         {% do exceptions.raise_compiler_error(
-            "create_spotify_remote_function: connection must be PROJECT.LOCATION.CONNECTION_ID, got: " ~ connection
+            "create function: connection must be PROJECT.LOCATION.CONNECTION_ID, got: " ~ connection
         ) %}
     {% endif %}
-    {% set function_name = spotify_enrichment.bigquery_remote_function_name() %}
-    {% do spotify_enrichment.check_bigquery_path(function_name, 'spotify_remote_function') %}
+    {% do spotify_enrichment.check_bigquery_path(function_name, var_name) %}
     {% set ddl %}
-create or replace function `{{ function_name }}`(artist_id string)
+create or replace function `{{ function_name }}`({{ signature }})
 returns string
 remote with connection `{{ connection }}`
 options (
     endpoint = '{{ endpoint }}',
-    max_batching_rows = 50
+    max_batching_rows = {{ max_batching_rows }}
 )
     {% endset %}
     {{ return(ddl | trim) }}

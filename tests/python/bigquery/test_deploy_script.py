@@ -40,6 +40,11 @@ def test_dry_run_lists_every_deployment_step_with_its_role_and_never_the_secret(
     assert "gcloud functions deploy spotify-artist-enrichment --gen2" in output
     assert "--no-allow-unauthenticated" in output
     assert "--entry-point=enrich_artists_remote" in output
+    assert "gcloud functions deploy spotify-landing-load --gen2" in output
+    assert "--entry-point=load_landing_remote" in output
+    assert "gcloud functions add-invoker-policy-binding spotify-landing-load" in output
+    assert "run-operation create_spotify_landing_load_function --target prd" in output
+    assert "google-cloud-bigquery==" in output
     assert (
         "bq mk --connection --location=EU --project_id=my-project-123 --connection_type=CLOUD_RESOURCE"
         in output
