@@ -13,21 +13,10 @@ from enrichment_helpers import (
     add_plays_today,
     artist_requests,
     run_checked,
+    summary_of,
 )
 
 from spotify_enrichment.emulator_process import EmulatorProcess
-
-SUMMARY = re.compile(
-    r"enrich_artists summary: mode (\w+), requested (\d+), ok (\d+), not_found (\d+), failed (\d+), "
-    r"invalid (\d+), landing file (\S+), ([\d.]+) s, API mode (\w+)"
-)
-
-
-def summary_of(output: str) -> dict[str, str]:
-    match = SUMMARY.search(output)
-    assert match, f"no summary line in:\n{output[-4000:]}"
-    keys = ("mode", "requested", "ok", "not_found", "failed", "invalid", "file", "seconds", "api_mode")
-    return dict(zip(keys, match.groups(), strict=True))
 
 
 def test_backfill_enriches_every_artist_and_the_monitors_pass(
