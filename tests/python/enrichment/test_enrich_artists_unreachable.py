@@ -185,3 +185,30 @@ def test_an_unwritable_landing_location_fails_before_any_request(
     assert "nothing was asked from Spotify" in result.output
     assert spotify_emulator.stats()["requests_total"] == 0
     assert warehouse.enrichment_rows() == 0
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="loader race, not the fetcher's: each run now lands its own file (tests/python/fetcher/"
+    "test_landing_location.py), but load_artist_enrichment loads every file in spotify/landing/, so one "
+    "warehouse may archive the other's file between its listing and its read (FileNotFoundError, 0 rows)",
+)
+def test_two_warehouses_sharing_one_landing_folder_started_in_the_same_second_both_load_every_answer(
+    warehouse: Warehouse, catalogues: list[Path], tmp_path: Path
+) -> None:
+    second = warehouse.copy_to(tmp_path / "second")
+    shared_landing = str(tmp_path / "shared_landing")
+    with EmulatorProcess(catalogues, latency_ms=100) as emulator:
+        for each in (warehouse, second):
+            each.env.update({**emulator.settings_environ(), "SPOTIFY_BATCH_CONCURRENCY": "2"})
+        time.sleep(1 - time.time() % 1)
+        runs = [
+            enrich_in_background(each, mode="backfill", landing_uri=shared_landing)
+            for each in (warehouse, second)
+        ]
+        for thread, _ in runs:
+            thread.join(timeout=300)
+    for _, results in runs:
+        assert results and results[0].returncode == 0, str(results[0] if results else "dbt did not finish")
+    for each in (warehouse, second):
+        assert len(each.enriched_ids()) == HISTORY_ARTISTS, "every artist is enriched in both warehouses"
