@@ -186,6 +186,26 @@ def test_bad_arguments_are_named(enriched: Warehouse) -> None:
     assert "limit must be a positive whole number or null, got: -1" in result.output
 
 
+def test_out_of_range_numbers_and_unknown_arguments_are_named_before_any_sql(
+    enriched: Warehouse, spotify_emulator: EmulatorProcess
+) -> None:
+    result = enriched.enrich(
+        mode="incremental", lookback_days=99999999999, stale_after_days=-1, limit=2**31, bogus_arg=1
+    )
+    assert result.returncode != 0
+    accepted = "mode, dry_run, limit, lookback_days, stale_after_days"
+    assert f"unknown argument bogus_arg (the arguments are {accepted})" in result.output
+    assert "lookback_days must be a whole number of days from 0 to 36500, got: 99999999999" in result.output
+    assert "stale_after_days must be a whole number of days from 0 to 36500, got: -1" in result.output
+    assert (
+        f"limit must be a positive whole number or null, got: {2**31} (allowed: 1 to 2147483647"
+        in result.output
+    )
+    for raw in ("Conversion Error", "takes no keyword argument", "Traceback"):
+        assert raw not in result.output
+    assert spotify_emulator.stats()["requests_total"] == 0
+
+
 def test_limit_caps_the_worklist(history_only: Warehouse, spotify_emulator: EmulatorProcess) -> None:
     result = history_only.enrich(mode="backfill", limit=40)
     assert result.returncode == 0, str(result)
