@@ -10,24 +10,36 @@
     was fetched before the stop, and when a landing file had to be quarantined.
 -#}
 {% macro enrich_artists(mode='incremental', dry_run=false, limit=none, lookback_days=7, stale_after_days=90) %}
-    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days) %}
+    {#- Referencing kwargs makes Jinja collect unknown arguments there instead of failing with its own error. -#}
+    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, kwargs) %}
     {{ return(adapter.dispatch('enrich_artists', 'spotify_enrichment')(mode, dry_run, limit, lookback_days, stale_after_days)) }}
 {% endmacro %}
 
-{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{#-
+    Every argument is checked before any of it reaches SQL: numbers against their ranges (the day counts
+    become INTEGER intervals, 100 years is beyond any listening history), unknown names against the list.
+-#}
+{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, unknown={}) %}
+    {% set accepted = ['mode', 'dry_run', 'limit', 'lookback_days', 'stale_after_days'] %}
+    {% set max_days = 36500 %}
+    {% set max_limit = 2147483647 %}
     {% set problems = [] %}
+    {% for name in unknown | sort %}
+        {% do problems.append("unknown argument " ~ name ~ " (the arguments are " ~ (accepted | join(", ")) ~ ")") %}
+    {% endfor %}
     {% if mode not in ['backfill', 'incremental', 'refresh'] %}
         {% do problems.append("mode must be backfill, incremental or refresh, got: " ~ mode) %}
     {% endif %}
     {% if dry_run not in [true, false] %}
         {% do problems.append("dry_run must be true or false, got: " ~ dry_run) %}
     {% endif %}
-    {% if limit is not none and not (limit is integer and limit > 0) %}
-        {% do problems.append("limit must be a positive whole number or null, got: " ~ limit) %}
+    {% if limit is not none and not (limit is integer and 0 < limit <= max_limit) %}
+        {% do problems.append("limit must be a positive whole number or null, got: " ~ limit
+            ~ " (allowed: 1 to " ~ max_limit ~ ", or null for all)") %}
     {% endif %}
     {% for name, value in [('lookback_days', lookback_days), ('stale_after_days', stale_after_days)] %}
-        {% if not (value is integer and value >= 0) %}
-            {% do problems.append(name ~ " must be a whole number of days (0 or more), got: " ~ value) %}
+        {% if not (value is integer and 0 <= value <= max_days) %}
+            {% do problems.append(name ~ " must be a whole number of days from 0 to " ~ max_days ~ ", got: " ~ value) %}
         {% endif %}
     {% endfor %}
     {% if problems %}

@@ -334,7 +334,7 @@ class PartialLanding:
         """Renew the marker's heartbeat (at most every `HEARTBEAT_SECONDS` unless `force`), so other
         hosts sharing the location see the run is still going."""
         now = time.monotonic()
-        if not force and now - self._heartbeat_at < HEARTBEAT_SECONDS:
+        if not force and (not self._started_at or now - self._heartbeat_at < HEARTBEAT_SECONDS):
             return
         marker = {
             "runId": self.run_id,
@@ -353,8 +353,7 @@ class PartialLanding:
         self._sequence += 1
         self.store.write_bytes(f"{self.folder}part-{self._sequence:06d}.jsonl", "".join(lines).encode())
         self._lines.extend(lines)
-        if self._started_at:
-            self.heartbeat()
+        self.heartbeat()
 
     @property
     def line_count(self) -> int:

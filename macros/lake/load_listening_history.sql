@@ -4,7 +4,10 @@
         dbt run-operation load_listening_history --args '{path: demo_data/listening_history.jsonl}'
     Idempotent: a play already in the table (same playedAt, trackId, artistId) is skipped, so loading the
     same file twice, or an export that overlaps an earlier one, adds only the new plays.
-    A line that does not parse or has a wrong type fails the whole load (nothing is written).
+    A line that does not parse or has a wrong type fails the whole load (nothing is written), and so do
+    plays without playedAt (they could never be told apart from a reload of the same play, so each reload
+    would add them again) and plays dated in the future (more than an hour of clock skew ahead of now:
+    they would pose as the latest play); the error names the file, the counts and examples.
     DuckDB only: on BigQuery load the table with `bq load` or point the source at your own table.
 -#}
 {% macro load_listening_history(path) %}
@@ -27,6 +30,21 @@
     {% do create_lake_tables() %}
     {% set history = lake_source_relation('lake_spotify__normalized_listening_history') %}
     {% set file_literal = "'" ~ (path | replace("'", "''")) ~ "'" %}
+    {% set file_sql %}
+        read_json(
+            {{ file_literal }},
+            format = 'newline_delimited',
+            columns = {
+                playedAt: 'timestamptz',
+                trackId: 'varchar',
+                trackName: 'varchar',
+                msPlayed: 'bigint',
+                artistId: 'varchar',
+                artistName: 'varchar'
+            }
+        )
+    {% endset %}
+    {% do spotify_enrichment.check_listening_history_dates(path, file_sql) %}
     {% set load_sql %}
         insert into {{ history }} (playedAt, trackId, trackName, msPlayed, artistId, artistName)
         with
@@ -39,18 +57,7 @@
                 msPlayed,
                 artistId,
                 artistName
-            from read_json(
-                {{ file_literal }},
-                format = 'newline_delimited',
-                columns = {
-                    playedAt: 'timestamptz',
-                    trackId: 'varchar',
-                    trackName: 'varchar',
-                    msPlayed: 'bigint',
-                    artistId: 'varchar',
-                    artistName: 'varchar'
-                }
-            )
+            from {{ file_sql }}
         )
 
         select distinct plays_in_file.*
@@ -76,4 +83,53 @@
         ~ " new plays loaded into " ~ history ~ ", " ~ (lines_in_file - (after - before)) ~ " already present",
         info=True
     ) }}
+{% endmacro %}
+
+{#-
+    Fail the load, before anything is written, when the file has plays without playedAt or plays dated
+    more than an hour ahead of now. file_sql: the read_json(...) of the file, with its column types.
+-#}
+{% macro check_listening_history_dates(path, file_sql) %}
+    {% set check_sql %}
+        with
+
+        plays_in_file as (
+            select * from {{ file_sql }}
+        ),
+
+        final as (
+            select
+                count(*) filter (where playedAt is null) as undatedPlays,
+                count(*) filter (where playedAt > now() + interval 1 hour) as futurePlays,
+                cast(max(playedAt) as varchar) as latestPlayedAt,
+                coalesce(string_agg(
+                    'trackId ' || coalesce(trackId, 'null') || ', artistId ' || coalesce(artistId, 'null'), '; '
+                ) filter (where playedAt is null), '') as undatedExamples
+            from plays_in_file
+        )
+
+        select * from final
+    {% endset %}
+    {% set row = run_query(check_sql).rows[0] %}
+    {% set problems = [] %}
+    {% if row['undatedPlays'] > 0 %}
+        {% set examples = row['undatedExamples'].split('; ') %}
+        {% do problems.append(
+            row['undatedPlays'] ~ " plays without playedAt (" ~ (examples[:3] | join("; "))
+            ~ (" ..." if examples | length > 3 else "") ~ ")"
+        ) %}
+    {% endif %}
+    {% if row['futurePlays'] > 0 %}
+        {% do problems.append(
+            row['futurePlays'] ~ " plays dated in the future (latest playedAt " ~ row['latestPlayedAt']
+            ~ ", more than an hour after now)"
+        ) %}
+    {% endif %}
+    {% if problems %}
+        {% do exceptions.raise_compiler_error(
+            "load_listening_history: " ~ path ~ ": " ~ (problems | join(" and "))
+            ~ "; nothing was loaded. Every play needs the UTC time it was played, not in the future: "
+            ~ "fix or remove those lines and load the file again"
+        ) %}
+    {% endif %}
 {% endmacro %}

@@ -7,7 +7,6 @@ One warehouse is prepared per session in two snapshots (`history_only`: listenin
 from __future__ import annotations
 
 import json
-import os
 import random
 import string
 import subprocess
@@ -24,6 +23,7 @@ from enrichment_helpers import (
     DemoData,
     Snapshots,
     Warehouse,
+    base_environ,
     run_checked,
 )
 
@@ -117,7 +117,7 @@ def snapshots(
     warehouse = Warehouse(
         root=root / "history_only",
         landing_uri=str(root / "history_only" / "landing"),
-        env=_base_environ(spotify_emulator),
+        env=base_environ(spotify_emulator),
         profiles_dir=profiles_dir,
     )
     warehouse.root.mkdir()
@@ -135,14 +135,6 @@ def snapshots(
     return Snapshots(
         history_only=warehouse, enriched=enriched, backfill_output=backfill.output, build_output=build.output
     )
-
-
-def _base_environ(emulator: EmulatorProcess) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
-    environ = {name: os.environ[name] for name in keep if name in os.environ}
-    environ.update(emulator.settings_environ())
-    environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    return environ
 
 
 @pytest.fixture

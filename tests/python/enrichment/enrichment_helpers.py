@@ -4,6 +4,8 @@ paths) and dbt run as a subprocess from another folder with --project-dir/--prof
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +134,29 @@ class Warehouse:
         return Warehouse(
             root=root, landing_uri=str(landing), env=dict(self.env), profiles_dir=self.profiles_dir
         )
+
+
+SUMMARY = re.compile(
+    r"enrich_artists summary: mode (\w+), requested (\d+), ok (\d+), not_found (\d+), failed (\d+), "
+    r"invalid (\d+), landing file (\S+), ([\d.]+) s, API mode (\w+)"
+)
+
+
+def summary_of(output: str) -> dict[str, str]:
+    """The fields of the one summary line `enrich_artists` logs (also when the run fails)."""
+    match = SUMMARY.search(output)
+    assert match, f"no summary line in:\n{output[-4000:]}"
+    keys = ("mode", "requested", "ok", "not_found", "failed", "invalid", "file", "seconds", "api_mode")
+    return dict(zip(keys, match.groups(), strict=True))
+
+
+def base_environ(emulator: EmulatorProcess) -> dict[str, str]:
+    """What dbt needs from this process's environment, plus the SPOTIFY_* settings of `emulator`."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+    environ = {name: os.environ[name] for name in keep if name in os.environ}
+    environ.update(emulator.settings_environ())
+    environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return environ
 
 
 def run_checked(warehouse: Warehouse, *args: str) -> DbtResult:

@@ -13,21 +13,10 @@ from enrichment_helpers import (
     add_plays_today,
     artist_requests,
     run_checked,
+    summary_of,
 )
 
 from spotify_enrichment.emulator_process import EmulatorProcess
-
-SUMMARY = re.compile(
-    r"enrich_artists summary: mode (\w+), requested (\d+), ok (\d+), not_found (\d+), failed (\d+), "
-    r"invalid (\d+), landing file (\S+), ([\d.]+) s, API mode (\w+)"
-)
-
-
-def summary_of(output: str) -> dict[str, str]:
-    match = SUMMARY.search(output)
-    assert match, f"no summary line in:\n{output[-4000:]}"
-    keys = ("mode", "requested", "ok", "not_found", "failed", "invalid", "file", "seconds", "api_mode")
-    return dict(zip(keys, match.groups(), strict=True))
 
 
 def test_backfill_enriches_every_artist_and_the_monitors_pass(
@@ -195,6 +184,26 @@ def test_bad_arguments_are_named(enriched: Warehouse) -> None:
     assert result.returncode != 0
     assert "mode must be backfill, incremental or refresh, got: sometimes" in result.output
     assert "limit must be a positive whole number or null, got: -1" in result.output
+
+
+def test_out_of_range_numbers_and_unknown_arguments_are_named_before_any_sql(
+    enriched: Warehouse, spotify_emulator: EmulatorProcess
+) -> None:
+    result = enriched.enrich(
+        mode="incremental", lookback_days=99999999999, stale_after_days=-1, limit=2**31, bogus_arg=1
+    )
+    assert result.returncode != 0
+    accepted = "mode, dry_run, limit, lookback_days, stale_after_days"
+    assert f"unknown argument bogus_arg (the arguments are {accepted})" in result.output
+    assert "lookback_days must be a whole number of days from 0 to 36500, got: 99999999999" in result.output
+    assert "stale_after_days must be a whole number of days from 0 to 36500, got: -1" in result.output
+    assert (
+        f"limit must be a positive whole number or null, got: {2**31} (allowed: 1 to 2147483647"
+        in result.output
+    )
+    for raw in ("Conversion Error", "takes no keyword argument", "Traceback"):
+        assert raw not in result.output
+    assert spotify_emulator.stats()["requests_total"] == 0
 
 
 def test_limit_caps_the_worklist(history_only: Warehouse, spotify_emulator: EmulatorProcess) -> None:
