@@ -17,7 +17,8 @@ listening_stats as (
         min(playedAt) as firstPlayedAt,
         max(playedAt) as lastPlayedAt,
         count(*) as playCount,
-        sum(msPlayed) as msPlayed,
+        -- DuckDB sums a BIGINT into a HUGEINT; the hub's contract says BIGINT, as BigQuery's INT64 sum.
+        cast(sum(msPlayed) as {{ dbt.type_bigint() }}) as msPlayed,
         count(distinct trackId) as distinctTracks
     from listening_history
     where artistId is not null
