@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support.remote_function_server import RemoteFunctionServer
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 @pytest.fixture(scope="session")

@@ -20,10 +20,10 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from sqlfluff.api import APIParsingError
-from support.dbt_runner import DbtProject, DbtResult
+from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
 from support.remote_function_server import RemoteFunctionServer
 
-from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
+from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
 
 EXPECTED_DIR = Path(__file__).parent / "expected"
 PROJECT = "local-project"
@@ -46,7 +46,8 @@ class DryRun:
 @pytest.fixture(scope="module")
 def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulatorProcess]:
     work = tmp_path_factory.mktemp("bqemulator")
-    with BigQueryEmulatorProcess(work / "gcs", work / "bqemulator.log") as emulator:
+    emulator = BigQueryEmulatorProcess(work / "gcs", work / "bqemulator.log", project_root=PROJECT_ROOT)
+    with emulator:
         yield emulator
 
 

@@ -15,7 +15,7 @@ from enrichment_helpers import (
     run_checked,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 SUMMARY = re.compile(
     r"enrich_artists summary: mode (\w+), requested (\d+), ok (\d+), not_found (\d+), failed (\d+), "
