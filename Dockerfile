@@ -12,16 +12,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first (pinned by requirements.lock), so code changes reuse this layer.
+# The shipped package only, with dbt on BigQuery and gs:// landing (pinned by requirements.lock); the
+# development package in dev/ is not in the build context (.dockerignore).
 COPY pyproject.toml requirements.lock README.md ./
 COPY spotify_enrichment ./spotify_enrichment
-RUN pip install --no-cache-dir -c requirements.lock . \
+RUN pip install --no-cache-dir -c requirements.lock '.[bigquery,gcs]' \
     && useradd --create-home --uid 10001 dbt
 
 COPY dbt_project.yml packages.yml profiles.yml.example .dbtignore ./
 COPY models ./models
 COPY macros ./macros
-COPY seeds ./seeds
 COPY analyses ./analyses
 COPY tests ./tests
 COPY scripts/cloud_run_job.sh ./scripts/cloud_run_job.sh

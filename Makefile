@@ -11,10 +11,12 @@ INSTALL_STAMP := $(VENV)/.installed
 
 install: $(INSTALL_STAMP) profiles.yml
 
-$(INSTALL_STAMP): pyproject.toml requirements.lock
+# The product (editable) and the development package in dev/ (editable; it asks for every extra of the
+# product and pins the tools: pytest, ruff, sqlfluff, the emulators' and benchmarks' packages).
+$(INSTALL_STAMP): pyproject.toml dev/pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e . -e ./dev
 	touch $(INSTALL_STAMP)
 
 # The DuckDB file defaults to the project root even when dbt runs from another folder.

@@ -9,8 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from spotify_enrichment.bench.run import BENCHMARKS, run_bench
-from spotify_enrichment.bench.scale import SCALES
+from spotify_enrichment_dev.bench.run import BENCHMARKS, run_bench
+from spotify_enrichment_dev.bench.scale import SCALES
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 

@@ -33,7 +33,7 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from spotify_enrichment.emulator_process import EmulatorProcess  # noqa: E402
+from spotify_enrichment_dev.emulator_process import EmulatorProcess  # noqa: E402
 
 logger = logging.getLogger("demo")
 

@@ -14,8 +14,8 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from spotify_enrichment.demo_data import DemoDataError, DemoDataSpec, generate_demo_data
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
+from spotify_enrichment_dev.demo_data import DemoDataError, DemoDataSpec, generate_demo_data
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
 
 
 def _date(value: str) -> date:

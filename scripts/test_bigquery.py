@@ -36,9 +36,9 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess, ensure_bqemulator_venv
 from spotify_enrichment.loader import load_landing
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
+from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess, ensure_bqemulator_venv
 
 logger = logging.getLogger("test_bigquery")
 
@@ -383,10 +383,12 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
         generate_listening_history(paths, arguments, now)
         write_profiles(paths, arguments.profiles_example)
     with timings.step("prepare the BigQuery emulator's virtualenv"):
-        ensure_bqemulator_venv()
+        ensure_bqemulator_venv(PROJECT_ROOT)
     lake_dataset, hub_dataset = f"dp_lake_{EMULATOR_TARGET}", f"dp_hub_{EMULATOR_TARGET}"
     duckdb_environment = {**os.environ, "DUCKDB_PATH": str(paths.root / "warehouse.duckdb")}
-    emulator = BigQueryEmulatorProcess(paths.gcs, paths.root / "bqemulator.log", project=EMULATOR_PROJECT)
+    emulator = BigQueryEmulatorProcess(
+        paths.gcs, paths.root / "bqemulator.log", project_root=PROJECT_ROOT, project=EMULATOR_PROJECT
+    )
     try:
         with timings.step("start the BigQuery emulator"):
             endpoint = emulator.start()

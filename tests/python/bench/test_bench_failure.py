@@ -5,8 +5,8 @@ import json
 import shutil
 from pathlib import Path
 
-from spotify_enrichment.bench.run import run_bench
-from spotify_enrichment.bench.scale import SMOKE
+from spotify_enrichment_dev.bench.run import run_bench
+from spotify_enrichment_dev.bench.scale import SMOKE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -15,7 +15,7 @@ def test_a_failing_benchmark_leaves_an_error_and_missing_verdicts(tmp_path: Path
     # A project without the generator script: the warehouse benchmark cannot start.
     broken_project = tmp_path / "project"
     broken_project.mkdir()
-    for needed in ("requirements-bench.lock", "profiles.yml.example"):
+    for needed in ("profiles.yml.example",):
         shutil.copy(PROJECT_ROOT / needed, broken_project)
     results_path = tmp_path / "results.json"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from spotify_enrichment.bench.rate_limited import (
+from spotify_enrichment_dev.bench.rate_limited import (
     best_possible_seconds,
     ceiling_artists_per_s,
     deadline_seconds,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from spotify_enrichment.bench.report import render_table, verdicts
-from spotify_enrichment.bench.results import missing_keys
+from spotify_enrichment_dev.bench.report import render_table, verdicts
+from spotify_enrichment_dev.bench.results import missing_keys
 
 
 def complete_results() -> dict:

@@ -5,9 +5,9 @@ mean nothing; the full run prints them."""
 import json
 from pathlib import Path
 
-from spotify_enrichment.bench.results import missing_keys
-from spotify_enrichment.bench.run import run_bench
-from spotify_enrichment.bench.scale import SMOKE
+from spotify_enrichment_dev.bench.results import missing_keys
+from spotify_enrichment_dev.bench.run import run_bench
+from spotify_enrichment_dev.bench.scale import SMOKE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 

@@ -11,10 +11,11 @@ import pytest
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
+from support.dbt_runner import PROJECT_ROOT
 from support.remote_function_server import RemoteFunctionServer
 
-from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 PROJECT = "local-project"
 
@@ -55,7 +56,9 @@ def remote_function(
 @pytest.fixture(scope="session")
 def bigquery_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BigQueryEmulatorProcess]:
     work = tmp_path_factory.mktemp("bqemulator")
-    with BigQueryEmulatorProcess(work / "gcs", work / "bqemulator.log") as emulator:
+    with BigQueryEmulatorProcess(
+        work / "gcs", work / "bqemulator.log", project_root=PROJECT_ROOT
+    ) as emulator:
         yield emulator
 
 

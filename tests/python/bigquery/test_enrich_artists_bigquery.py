@@ -20,9 +20,9 @@ from sqlfluff.api import APIParsingError
 from support.dbt_runner import DbtProject, DbtResult
 from support.remote_function_server import RemoteFunctionServer
 
-from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
 from spotify_enrichment.loader import record_type_of
 from spotify_enrichment.records import ARTIST_ENRICHMENT
+from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
 
 EXPECTED_DIR = Path(__file__).parent / "expected"
 PROJECT = "local-project"

@@ -14,13 +14,13 @@ from google.cloud import bigquery
 from support.dbt_runner import DbtProject
 from support.gcs_emulator import GcsEmulator
 
-from spotify_enrichment.bigquery_emulator_process import BigQueryEmulatorProcess
 from spotify_enrichment.landing import open_store
 from spotify_enrichment.loader import load_landing
 from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment.remote_function import answer_load_calls
 from spotify_enrichment.transform import not_found_record, record_to_json_line, utc_timestamp
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
+from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
 
 LAKE = "local-project.dp_lake_bq_emulator"
 TABLE = f"{LAKE}.{ARTIST_ENRICHMENT.lake_table}"

@@ -11,8 +11,8 @@ import pytest
 import requests
 from support.remote_function_server import RemoteFunctionServer
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.records import LANDING_KEYS
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 UNKNOWN_ARTIST_ID = "0000000000000000000000"  # valid shape, in no catalogue
 

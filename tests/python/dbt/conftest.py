@@ -11,8 +11,8 @@ import pytest
 from landing_fixture import WarehouseFactory, append_landing_file
 from support.dbt_runner import DbtProject
 
-from spotify_enrichment.demo_data import DemoDataSpec, generate_demo_data
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
+from spotify_enrichment_dev.demo_data import DemoDataSpec, generate_demo_data
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
 
 SMALL_DATA = DemoDataSpec(artists=300, plays=3_000, seed=7)
 

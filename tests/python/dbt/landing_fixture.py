@@ -12,8 +12,8 @@ from pathlib import Path
 from support.dbt_runner import DbtProject
 
 from spotify_enrichment.contract import duckdb_select_sql
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
 from spotify_enrichment.records import ARTIST_ENRICHMENT
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec
 
 # Builds a warehouse from the small demo data plus an enrichment fixture: (name, fixture spec) -> project.
 WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]

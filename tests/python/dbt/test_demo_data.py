@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from spotify_enrichment.artist_ids import is_valid_artist_id
-from spotify_enrichment.demo_data import DemoDataError, DemoDataSpec, generate_demo_data
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
-from spotify_enrichment.demo_vocabulary import GENRES
 from spotify_enrichment.records import LANDING_KEYS
+from spotify_enrichment_dev.demo_data import DemoDataError, DemoDataSpec, generate_demo_data
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
+from spotify_enrichment_dev.demo_vocabulary import GENRES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SPEC = DemoDataSpec(artists=2_000, plays=20_000, seed=11, end_date=date(2026, 11, 28))

@@ -11,8 +11,8 @@ import pytest
 from landing_fixture import WarehouseFactory, append_landing_file
 from support.dbt_runner import DbtProject, DbtResult
 
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
 from spotify_enrichment.records import LandingRecord
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec
 
 HUB = "hub.hub_music__svc_dim_artists"
 LAKE = "lake.lake_spotify__normalized_artist_enrichment"

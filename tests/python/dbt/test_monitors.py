@@ -7,7 +7,7 @@ import pytest
 from landing_fixture import WarehouseFactory
 from support.dbt_runner import DbtProject
 
-from spotify_enrichment.demo_enrichment_fixture import FixtureSpec
+from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec
 
 HUB = "hub.hub_music__svc_dim_artists"
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from emulator_helpers import SpotifyClient, SpotifyContract
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 API_EXAMPLE_ARTIST_FILES = (
     "get-artist.json",

@@ -5,7 +5,7 @@ from typing import Any
 import openapi_schema_validator
 import requests
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 ERROR_RESPONSES = {
     400: "BadRequest",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spotify_enrichment.catalogue import CatalogueError, load_catalogue, load_catalogues
+from spotify_enrichment_dev.catalogue import CatalogueError, load_catalogue, load_catalogues
 
 BEYONCE = "6vWDO969PvNqNYHIOW5v0m"
 ARIANA_GRANDE = "66CXWjxzNUsdJxJ2JdwvnR"

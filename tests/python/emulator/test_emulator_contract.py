@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emulator_helpers import SpotifyClient, SpotifyContract
 
-from spotify_enrichment.catalogue import load_catalogue
+from spotify_enrichment_dev.catalogue import load_catalogue
 
 BAND_OF_HORSES = "0OdUWJ0sBjDrqHygGUXeCF"  # api-examples/get-artist.json
 BEYONCE = "6vWDO969PvNqNYHIOW5v0m"

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from emulator_helpers import SpotifyClient, SpotifyContract
 
-from spotify_enrichment.catalogue import load_catalogues
+from spotify_enrichment_dev.catalogue import load_catalogues
 
 BEYONCE = "6vWDO969PvNqNYHIOW5v0m"
 ARIANA_GRANDE = "66CXWjxzNUsdJxJ2JdwvnR"

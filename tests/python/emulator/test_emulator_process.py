@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from emulator_helpers import SpotifyClient
 
-from spotify_enrichment.emulator_process import EmulatorProcess, EmulatorStartError
+from spotify_enrichment_dev.emulator_process import EmulatorProcess, EmulatorStartError
 
 BEYONCE = "6vWDO969PvNqNYHIOW5v0m"
 
@@ -19,7 +19,7 @@ StartEmulator = Callable[..., SpotifyClient]
 
 def run_emulator_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "spotify_enrichment.emulator", *arguments],
+        [sys.executable, "-m", "spotify_enrichment_dev.emulator", *arguments],
         capture_output=True,
         text=True,
         timeout=30,
@@ -102,7 +102,7 @@ def test_client_secret_is_not_on_the_command_line(start_emulator: StartEmulator)
     client = start_emulator(refresh_token="refresh-token-value-7f3a")
     command_line = Path(f"/proc/{client.emulator.pid}/cmdline").read_bytes().decode()
 
-    assert "spotify_enrichment.emulator" in command_line
+    assert "spotify_enrichment_dev.emulator" in command_line
     assert client.emulator.client_secret not in command_line
     assert "refresh-token-value-7f3a" not in command_line
 
@@ -137,7 +137,7 @@ def test_cli_writes_the_bound_port_and_announces_it(tmp_path: Path, artists_csv:
         [
             sys.executable,
             "-m",
-            "spotify_enrichment.emulator",
+            "spotify_enrichment_dev.emulator",
             "--catalogue",
             str(artists_csv),
             "--port-file",

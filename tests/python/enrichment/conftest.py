@@ -27,7 +27,7 @@ from enrichment_helpers import (
     run_checked,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 def random_artist_id(rng: random.Random) -> str:

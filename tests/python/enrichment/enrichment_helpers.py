@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DBT = Path(sys.executable).with_name("dbt")

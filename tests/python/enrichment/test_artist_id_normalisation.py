@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enrichment_helpers import DemoData, Warehouse, add_plays_today, artist_requests, run_checked
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 def test_an_id_with_surrounding_spaces_is_asked_once_over_three_runs(

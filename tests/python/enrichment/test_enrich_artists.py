@@ -16,7 +16,7 @@ from enrichment_helpers import (
     summary_of,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 def test_backfill_enriches_every_artist_and_the_monitors_pass(

@@ -11,8 +11,8 @@ import pytest
 from enrichment_helpers import DemoData, Warehouse
 from support.gcs_emulator import GcsEmulator
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.landing import GcsStore
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 BUCKET = "enrichment-test"
 

@@ -22,7 +22,7 @@ from enrichment_helpers import (
     summary_of,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 HISTORY_ARTISTS = 1323
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from spotify_enrichment.catalogue import load_catalogue
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.catalogue import load_catalogue
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 @pytest.fixture(scope="session")

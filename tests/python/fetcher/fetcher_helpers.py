@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.settings import Settings, load_settings
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 

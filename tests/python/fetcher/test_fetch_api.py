@@ -26,7 +26,6 @@ from support.gcs_emulator import GcsEmulator
 
 from spotify_enrichment import cli
 from spotify_enrichment.client import AccessToken, SpotifyClient
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.fetcher import fetch_artists, fetch_to_landing
 from spotify_enrichment.landing import (
     LANDING_FILE_NAME,
@@ -36,6 +35,7 @@ from spotify_enrichment.landing import (
     parse_landing_lines,
 )
 from spotify_enrichment.settings import SETTING_DOCS
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 def test_fetch_artists_returns_an_outcome_per_input_and_lands_nothing(

@@ -17,9 +17,9 @@ from fetcher_helpers import (
     write_ids,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.fetcher import fetch_to_landing
 from spotify_enrichment.records import LANDING_KEYS
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 UNKNOWN_IDS = ["0000000000000000000000", "zzzzzzzzzzzzzzzzzzzzzz", "1234567890abcdefABCDEF"]
 MALFORMED_IDS = [

@@ -25,8 +25,8 @@ from fetcher_helpers import (
     write_ids,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.fetcher import fetch_to_landing
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 
 def assert_landed_as_catalogue(

@@ -24,8 +24,8 @@ from fetcher_helpers import (
     write_ids,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.landing import LANDING_FILE_NAME
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 NOBODY = 65534
 

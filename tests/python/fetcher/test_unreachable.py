@@ -25,8 +25,8 @@ from fetcher_helpers import (
     write_ids,
 )
 
-from spotify_enrichment.emulator_process import EmulatorProcess
 from spotify_enrichment.fetcher import fetch_to_landing
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 UNREACHABLE = re.compile(r"Spotify unreachable since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 

@@ -8,8 +8,8 @@ Both raw times are in the JSON too."""
 import logging
 from pathlib import Path
 
-from spotify_enrichment.bench.dbt_runner import BenchWarehouse, DbtCommand
-from spotify_enrichment.bench.results import LoadFigures
+from spotify_enrichment_dev.bench.dbt_runner import BenchWarehouse, DbtCommand
+from spotify_enrichment_dev.bench.results import LoadFigures
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Deterministic synthetic demo data: a listening history and the matching Spotify artist catalogue (for the
-emulator). Landing fixtures made from them: spotify_enrichment.demo_enrichment_fixture.
+emulator). Landing fixtures made from them: spotify_enrichment_dev.demo_enrichment_fixture.
 
 Built for scale: artists are held as numpy arrays, plays are generated and written in fixed-size chunks, so
 memory grows with the number of artists, not plays (1,000,000 artists / 10,000,000 plays in about a minute).
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from spotify_enrichment.demo_vocabulary import GENRES, NAME_FIRST, NAME_SECOND, TRACK_WORDS
+from spotify_enrichment_dev.demo_vocabulary import GENRES, NAME_FIRST, NAME_SECOND, TRACK_WORDS
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from spotify_enrichment.emulator import CLIENT_SECRET_ENV, DEFAULT_CLIENT_ID, REFRESH_TOKEN_ENV, EmulatorStats
+from spotify_enrichment_dev.emulator import (
+    CLIENT_SECRET_ENV,
+    DEFAULT_CLIENT_ID,
+    REFRESH_TOKEN_ENV,
+    EmulatorStats,
+)
 
 PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +36,7 @@ class EmulatorStartError(RuntimeError):
 class EmulatorProcess:
     """The emulator in a subprocess of this interpreter, bound to a free port on 127.0.0.1.
 
-    Options are the CLI's (`python -m spotify_enrichment.emulator --help`). The client secret defaults to
+    Options are the CLI's (`python -m spotify_enrichment_dev.emulator --help`). The client secret defaults to
     a fresh random value per process and reaches the subprocess through its environment, never argv.
     """
 
@@ -122,7 +127,7 @@ class EmulatorProcess:
         command = [
             sys.executable,
             "-m",
-            "spotify_enrichment.emulator",
+            "spotify_enrichment_dev.emulator",
             "--port",
             "0",
             "--port-file",

@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from spotify_enrichment.bench.latency_bound import run_latency_bound
-from spotify_enrichment.bench.machine import describe_machine
-from spotify_enrichment.bench.rate_limited import run_rate_limited
-from spotify_enrichment.bench.report import render_table, verdicts
-from spotify_enrichment.bench.requirements import ensure_bench_requirements
-from spotify_enrichment.bench.results import BenchResults, write_results
-from spotify_enrichment.bench.scale import BenchScale
-from spotify_enrichment.bench.warehouse_at_scale import (
+from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
+from spotify_enrichment_dev.bench.machine import describe_machine
+from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
+from spotify_enrichment_dev.bench.report import render_table, verdicts
+from spotify_enrichment_dev.bench.requirements import require_bench_packages
+from spotify_enrichment_dev.bench.results import BenchResults, write_results
+from spotify_enrichment_dev.bench.scale import BenchScale
+from spotify_enrichment_dev.bench.warehouse_at_scale import (
     GeneratedData,
     generate_data,
     missing_ids,
@@ -69,7 +69,7 @@ def run_bench(
     if work_dir.exists():
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
-    ensure_bench_requirements(project_dir / "requirements-bench.lock")
+    require_bench_packages()
     results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
     errors: dict[str, str] = {}
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_enrichment.bench.dbt_runner import BenchWarehouse
-from spotify_enrichment.bench.landing_files import write_landing_file
-from spotify_enrichment.bench.load import measure_empty_load, measure_load, run_loader
-from spotify_enrichment.bench.results import LoadFigures, WarehouseFigures
-from spotify_enrichment.bench.scale import BenchScale
+from spotify_enrichment_dev.bench.dbt_runner import BenchWarehouse
+from spotify_enrichment_dev.bench.landing_files import write_landing_file
+from spotify_enrichment_dev.bench.load import measure_empty_load, measure_load, run_loader
+from spotify_enrichment_dev.bench.results import LoadFigures, WarehouseFigures
+from spotify_enrichment_dev.bench.scale import BenchScale
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from spotify_enrichment.bench.fetch_runs import ApiEndpoint
-from spotify_enrichment.emulator import EmulatorStats
-from spotify_enrichment.emulator_process import EmulatorProcess
+from spotify_enrichment_dev.bench.fetch_runs import ApiEndpoint
+from spotify_enrichment_dev.emulator import EmulatorStats
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 Quota = Literal["extended", "development"]
 API_KINDS = ("batch", "single")

@@ -1,7 +1,7 @@
 """A local Spotify Web API for tests, the demo and benchmarks: token endpoint, artist endpoints, both
 quota modes, a rolling-window rate limit and fault injection, with request statistics at `/_stats`.
 
-Run `python -m spotify_enrichment.emulator --help` for the options. The accounts base URL is the
+Run `python -m spotify_enrichment_dev.emulator --help` for the options. The accounts base URL is the
 emulator root (`POST /api/token`); the API base URL is the root plus `/v1`.
 """
 
@@ -27,7 +27,7 @@ from typing import Any, Literal, TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from spotify_enrichment.artist_ids import is_valid_artist_id
-from spotify_enrichment.catalogue import Catalogue, CatalogueError, SpotifyArtist, load_catalogues
+from spotify_enrichment_dev.catalogue import Catalogue, CatalogueError, SpotifyArtist, load_catalogues
 
 logger = logging.getLogger(__name__)
 
@@ -472,7 +472,7 @@ def build_server(
 
 def build_argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m spotify_enrichment.emulator",
+        prog="python -m spotify_enrichment_dev.emulator",
         description=(
             "Local Spotify Web API emulator. Accounts base URL: http://127.0.0.1:PORT (POST /api/token, "
             "client_credentials or refresh_token grant, HTTP Basic client auth). API base URL: "

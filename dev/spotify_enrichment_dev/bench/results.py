@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from spotify_enrichment.bench.machine import MachineFigures
+from spotify_enrichment_dev.bench.machine import MachineFigures
 
 
 class RateLimitedFigures(TypedDict):

@@ -4,6 +4,9 @@ bqemulator lives in its own virtualenv, `.bqemulator-venv` at the project root, 
 `requirements-bqemulator.lock`: it pins its own DuckDB and needs DuckDB's spatial extension, which
 it would download at start-up; here the extension comes from PyPI (duckdb-extension-spatial) and
 is copied into DuckDB's extension folder once by `duckdb_extensions.import_extension`.
+
+The caller names the project root (the repository folder holding the lock file): this module may be
+installed anywhere, so it never guesses the project from its own location.
 """
 
 from __future__ import annotations
@@ -24,9 +27,8 @@ import requests
 
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VENV_DIR = PROJECT_ROOT / ".bqemulator-venv"
-LOCK_FILE = PROJECT_ROOT / "requirements-bqemulator.lock"
+VENV_DIR_NAME = ".bqemulator-venv"
+LOCK_FILE_NAME = "requirements-bqemulator.lock"
 DEFAULT_PROJECT = "local-project"
 _START_TIMEOUT_SECONDS = 60.0
 _STOP_TIMEOUT_SECONDS = 10.0
@@ -36,22 +38,27 @@ class BigQueryEmulatorError(RuntimeError):
     """The BigQuery emulator could not be installed or started."""
 
 
-def venv_python(venv_dir: Path = VENV_DIR) -> Path:
-    return venv_dir / "bin" / "python"
+def venv_dir(project_root: Path) -> Path:
+    return project_root / VENV_DIR_NAME
 
 
-def ensure_bqemulator_venv(venv_dir: Path = VENV_DIR, lock_file: Path = LOCK_FILE) -> Path:
-    """Create the emulator's virtualenv from the lock file when missing or when the lock changed
-    since it was made; return its python."""
-    python = venv_python(venv_dir)
-    executable = venv_dir / "bin" / "bqemulator"
-    if not lock_file.exists():
-        raise BigQueryEmulatorError(f"{lock_file} is missing: it pins bqemulator and its DuckDB")
+def ensure_bqemulator_venv(project_root: Path) -> Path:
+    """Create the emulator's virtualenv under `project_root` from the project's lock file when missing
+    or when the lock changed since it was made; return its python."""
+    lock_file = project_root / LOCK_FILE_NAME
+    if not lock_file.is_file():
+        raise BigQueryEmulatorError(
+            f"{lock_file} not found: it pins bqemulator and its DuckDB. Pass the spotify-enrichment "
+            f"repository root (the folder with dbt_project.yml and {LOCK_FILE_NAME}) as the project root"
+        )
+    venv = venv_dir(project_root)
+    python = venv / "bin" / "python"
+    executable = venv / "bin" / "bqemulator"
     lock_digest = hashlib.sha256(lock_file.read_bytes()).hexdigest()
-    stamp = venv_dir / ".installed-lock-sha256"
+    stamp = venv / ".installed-lock-sha256"
     if not executable.exists() or not stamp.exists() or stamp.read_text(encoding="utf-8") != lock_digest:
-        logger.info("creating %s from %s (about a minute, once)", venv_dir, lock_file.name)
-        _run([sys.executable, "-m", "venv", "--clear", str(venv_dir)], "create the virtualenv")
+        logger.info("creating %s from %s (about a minute, once)", venv, lock_file.name)
+        _run([sys.executable, "-m", "venv", "--clear", str(venv)], "create the virtualenv")
         _run(
             [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(lock_file)],
             f"install {lock_file.name} (pip needs PyPI)",
@@ -86,8 +93,9 @@ class BigQueryEmulatorEndpoint:
 class BigQueryEmulatorProcess:
     """bqemulator as a subprocess on free ports; `gcs_root` is where its load jobs read `gs://`.
 
-    `gs://bucket/path` resolves to `{gcs_root}/bucket/path`. Use as a context manager: the process
-    is stopped on exit, also after an exception.
+    `gs://bucket/path` resolves to `{gcs_root}/bucket/path`. `project_root` is the repository root,
+    where the emulator's virtualenv and lock file are. Use as a context manager: the process is
+    stopped on exit, also after an exception.
     """
 
     def __init__(
@@ -95,13 +103,13 @@ class BigQueryEmulatorProcess:
         gcs_root: Path,
         log_path: Path,
         *,
+        project_root: Path,
         project: str = DEFAULT_PROJECT,
-        venv_dir: Path = VENV_DIR,
     ) -> None:
         self._gcs_root = gcs_root
         self._log_path = log_path
         self._project = project
-        self._venv_dir = venv_dir
+        self._project_root = project_root
         self._process: subprocess.Popen[bytes] | None = None
         self._endpoint: BigQueryEmulatorEndpoint | None = None
 
@@ -121,7 +129,7 @@ class BigQueryEmulatorProcess:
         return self._gcs_root
 
     def start(self) -> BigQueryEmulatorEndpoint:
-        ensure_bqemulator_venv(self._venv_dir)
+        python = ensure_bqemulator_venv(self._project_root)
         self._gcs_root.mkdir(parents=True, exist_ok=True)
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         environment = {
@@ -131,7 +139,7 @@ class BigQueryEmulatorProcess:
             "BQEMU_ENABLE_FORMAT_EXTENSIONS": "false",
         }
         command = [
-            str(self._venv_dir / "bin" / "bqemulator"),
+            str(python.with_name("bqemulator")),
             "start",
             "--rest-host=127.0.0.1",
             "--rest-port=0",

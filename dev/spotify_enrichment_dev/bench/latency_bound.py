@@ -6,12 +6,12 @@ fetcher in single mode vs sequential `sp.artist(id)`. Both runs include their to
 import logging
 from pathlib import Path
 
-from spotify_enrichment.bench.emulated_api import Quota, api_requests, emulated_api
-from spotify_enrichment.bench.fetch_runs import ApiMode, BenchFetchError
-from spotify_enrichment.bench.project_fetcher import run_project_fetcher
-from spotify_enrichment.bench.results import LatencyBoundFigures, LatencyBoundSection
-from spotify_enrichment.bench.scale import BenchScale
-from spotify_enrichment.bench.spotipy_baseline import run_spotipy
+from spotify_enrichment_dev.bench.emulated_api import Quota, api_requests, emulated_api
+from spotify_enrichment_dev.bench.fetch_runs import ApiMode, BenchFetchError
+from spotify_enrichment_dev.bench.project_fetcher import run_project_fetcher
+from spotify_enrichment_dev.bench.results import LatencyBoundFigures, LatencyBoundSection
+from spotify_enrichment_dev.bench.scale import BenchScale
+from spotify_enrichment_dev.bench.spotipy_baseline import run_spotipy
 
 logger = logging.getLogger(__name__)
 

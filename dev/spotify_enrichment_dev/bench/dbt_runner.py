@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spotify_enrichment.bench.peak_memory import PeakRssSampler
+from spotify_enrichment_dev.bench.peak_memory import PeakRssSampler
 
 KB = 1024
 TEST_HASH_SUFFIX = re.compile(r"\.[0-9a-f]{10}$")

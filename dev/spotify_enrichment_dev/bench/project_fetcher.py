@@ -9,9 +9,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spotify_enrichment.bench.fetch_runs import ApiEndpoint, ApiMode, BenchFetchError
 from spotify_enrichment.fetcher import fetch_to_landing
 from spotify_enrichment.settings import load_settings
+from spotify_enrichment_dev.bench.fetch_runs import ApiEndpoint, ApiMode, BenchFetchError
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from spotify_enrichment.bench.fetch_runs import ApiEndpoint, ApiMode
+import spotipy
+from spotipy.cache_handler import MemoryCacheHandler
+from spotipy.exceptions import SpotifyException
+
+from spotify_enrichment_dev.bench.fetch_runs import ApiEndpoint, ApiMode
 
 BATCH_SIZE = 50
 REQUESTS_TIMEOUT_SECONDS = 30
@@ -22,9 +26,6 @@ class SpotipyFetch:
 def spotipy_client(endpoint: ApiEndpoint) -> Any:
     """A spotipy client whose token URL and API prefix are the emulator's: spotipy reads both from
     attributes (`SpotifyClientCredentials.OAUTH_TOKEN_URL`, `Spotify.prefix`), not from arguments."""
-    import spotipy  # noqa: PLC0415  # bench-only dependency, installed by the bench itself
-    from spotipy.cache_handler import MemoryCacheHandler  # noqa: PLC0415
-
     auth = spotipy.SpotifyClientCredentials(
         client_id=endpoint.client_id,
         client_secret=endpoint.client_secret,
@@ -41,8 +42,6 @@ def run_spotipy(artist_ids: list[str], endpoint: ApiEndpoint, api_mode: ApiMode)
     """Fetch every ID one request after the other; unknown IDs (null in a batch answer, 404 on a single
     call) count as answered, as they do for the project's fetcher. Timed from client creation on, so the
     token request is inside the figure as it is for the fetcher."""
-    from spotipy.exceptions import SpotifyException  # noqa: PLC0415
-
     # spotipy logs every 404 at ERROR level; unknown IDs are expected here and counted instead.
     logging.getLogger("spotipy.client").setLevel(logging.CRITICAL)
     started = time.perf_counter()

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spotify_enrichment.demo_data import CATALOGUE_FILE, MISSING_IDS_FILE, DemoDataError
 from spotify_enrichment.records import LandingRecord
+from spotify_enrichment_dev.demo_data import CATALOGUE_FILE, MISSING_IDS_FILE, DemoDataError
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from spotify_enrichment.bench.emulated_api import Quota, api_requests, emulated_api, rate_limited_answers
-from spotify_enrichment.bench.fetch_runs import BenchFetchError
-from spotify_enrichment.bench.project_fetcher import run_fetch_command
-from spotify_enrichment.bench.results import RateLimitedFigures, RateLimitedSection
-from spotify_enrichment.bench.scale import BenchScale
+from spotify_enrichment_dev.bench.emulated_api import Quota, api_requests, emulated_api, rate_limited_answers
+from spotify_enrichment_dev.bench.fetch_runs import BenchFetchError
+from spotify_enrichment_dev.bench.project_fetcher import run_fetch_command
+from spotify_enrichment_dev.bench.results import RateLimitedFigures, RateLimitedSection
+from spotify_enrichment_dev.bench.scale import BenchScale
 
 logger = logging.getLogger(__name__)
 
