@@ -85,7 +85,8 @@
                 list(artistId order by worklistRank),
                 {{ spotify_enrichment.sql_string(landing) }},
                 {{ spotify_enrichment.sql_string(invocation_id) }},
-                {{ spotify_enrichment.sql_string(invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.') }}
+                {{ spotify_enrichment.sql_string(invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.') }},
+                {{ spotify_enrichment.sql_string(spotify_enrichment.landing_owner()) }}
             )
             from ({{ worklist_sql }}) as worklist
         {% endset %}

@@ -27,7 +27,8 @@
     {% do spotify_enrichment.create_lake_tables() %}
     {% set landing = spotify_enrichment.resolved_landing_uri(landing_uri) %}
     {% set result = spotify_enrichment.plugin_call(
-        'spotify_load_landing', [landing, tojson(spotify_enrichment.lake_relations()), dry_run]
+        'spotify_load_landing',
+        [landing, tojson(spotify_enrichment.lake_relations()), dry_run, spotify_enrichment.landing_owner()]
     ) %}
     {% do spotify_enrichment.report_load(result, fail_on_quarantine) %}
     {{ return(result) }}
@@ -37,6 +38,17 @@
     {% if dry_run not in [true, false] %}
         {% do exceptions.raise_compiler_error("load_artist_enrichment: dry_run must be true or false, got: " ~ dry_run) %}
     {% endif %}
+{% endmacro %}
+
+{#- This warehouse's name in its landing files: its identity (warehouse_identity). -#}
+{% macro landing_owner() %}
+    {% set owner = spotify_enrichment.warehouse_identity() %}
+    {% if not modules.re.fullmatch('[0-9a-f]{8}', owner | string) %}
+        {% do exceptions.raise_compiler_error(
+            "the warehouse identity in lake_enrichment__warehouse must be 8 hex digits, got: " ~ owner
+        ) %}
+    {% endif %}
+    {{ return(owner) }}
 {% endmacro %}
 
 {#- Every lake table and ledger of a landing record type, as the relation dbt renders for it. -#}

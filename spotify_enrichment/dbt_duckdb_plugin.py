@@ -11,8 +11,8 @@ macros read with `fromjson`. Artist IDs reach the fetcher as a `VARCHAR[]` value
 worklist query, never as SQL text.
 
     spotify_resolve_landing_uri(landing_uri, project_dir) -> JSON string (absolute folder or gs:// URI)
-    spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir) -> JSON FetchSummary
-    spotify_load_landing(landing_uri, relations_json, dry_run) -> JSON LoadSummary (loader.load_landing)
+    spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from duckdb import DuckDBPyConnection, list_type, sqltype
 from spotify_enrichment import loader
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
+from spotify_enrichment.landing import OWNER
 from spotify_enrichment.settings import load_settings
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
@@ -79,7 +80,9 @@ class ProgressLogger:
         )
 
 
-def fetch_artists(artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str) -> str:
+def fetch_artists(
+    artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+) -> str:
     """Fetch the artists and land them; returns the FetchSummary as one JSON line.
 
     Settings come from the environment and `{project_dir}/.env`. Spotify trouble (auth, quota,
@@ -93,6 +96,7 @@ def fetch_artists(artist_ids: list[str] | None, landing_uri: str, run_id: str, p
             loader.resolve_landing_uri(landing_uri, project_dir),
             settings,
             run_id=run_id or None,
+            owner=owner or None,
             progress=ProgressLogger(),
         )
     except SettingsError as error:
@@ -113,13 +117,17 @@ def resolve_landing_uri(landing_uri: str, project_dir: str) -> str:
     return json.dumps(loader.resolve_landing_uri(landing_uri, project_dir))
 
 
-def load_landing(connection: DuckDBPyConnection, landing_uri: str, relations_json: str, dry_run: bool) -> str:
+def load_landing(
+    connection: DuckDBPyConnection, landing_uri: str, relations_json: str, dry_run: bool, owner: str | None
+) -> str:
     """The whole load step for one landing location; returns the LoadSummary as JSON."""
     relations = json.loads(relations_json)
     if not isinstance(relations, dict) or not all(isinstance(v, str) for v in relations.values()):
         raise BadInputError("relations must be a JSON object of lake table name -> relation")
     warehouse = DuckDBWarehouse(connection, relations)
-    return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run)).to_json()
+    if owner is not None and not OWNER.fullmatch(owner):
+        raise BadInputError(f"landing owner {owner!r} is not 8 hex digits")
+    return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run), owner=owner).to_json()
 
 
 VARCHAR = sqltype("VARCHAR")
@@ -128,11 +136,11 @@ VARCHAR = sqltype("VARCHAR")
 # DuckDB never folds or caches a call.
 SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_resolve_landing_uri": (resolve_landing_uri, [VARCHAR, VARCHAR]),
-    "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
-    "spotify_load_landing": (load_landing, [VARCHAR, VARCHAR, sqltype("BOOLEAN")]),
+    "spotify_load_landing": (load_landing, [VARCHAR, VARCHAR, sqltype("BOOLEAN"), VARCHAR]),
 }
 
 

@@ -524,8 +524,10 @@ def fetch_to_landing(
     *,
     run_id: str | None = None,
     progress: Callable[[FetchProgress], None] | None = None,
+    owner: str | None = None,
 ) -> FetchSummary:
-    """Fetch and land (see the module docstring)."""
+    """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
+    name, so warehouses that share a landing location leave each other's files alone."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = _checked_run_id(run_id)
@@ -536,7 +538,7 @@ def fetch_to_landing(
         logger.warning("%d malformed artist IDs are not sent: %s%s", len(split.invalid), shown, more)
     store = open_store(landing_uri)
     recovered = recover_partials(store)
-    recovered_status = landed_statuses(store)
+    recovered_status = landed_statuses(store, owner)
     worklist = [artist_id for artist_id in split.valid if artist_id not in recovered_status]
     recovered_here = [artist_id for artist_id in split.valid if artist_id in recovered_status]
     if recovered_here:
@@ -559,7 +561,7 @@ def fetch_to_landing(
         else:
             summary.not_found += 1
 
-    partial = PartialLanding(store, free_landing_name(store, started_at), run_id)
+    partial = PartialLanding(store, free_landing_name(store, started_at, owner), run_id)
     if worklist:
         _start_partial(partial)
     buffer = _LandingBuffer(partial)

@@ -47,7 +47,11 @@ ARCHIVE_PREFIX = "spotify/archive/"
 QUARANTINE_PREFIX = "spotify/quarantine/"
 PARTIAL_PREFIX = "spotify/partial/"
 LANDING_SUFFIX = "_artist_enrichment.jsonl"
-LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z(?:_[0-9a-f]{8})?_artist_enrichment\.jsonl")
+LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z(?:_[0-9a-f]{8}(?:_[0-9a-f]{8})?)?_artist_enrichment\.jsonl")
+# `{stamp}_{token}_{owner}_...`: the owner is 8 hex digits naming the warehouse whose run landed the file
+# (`landing_owner` in the dbt macros), so warehouses sharing one landing location each load their own.
+OWNER = re.compile(r"[0-9a-f]{8}")
+_OWNED_NAME = re.compile(r"\d{8}T\d{6}Z_[0-9a-f]{8}_(?P<owner>[0-9a-f]{8})_")
 _CHUNK_NAME = re.compile(r"part-(\d{6})\.jsonl")
 _RUN_FILE = "run.json"
 # A run renews its marker this often; a marker from another host older than the stale limit belongs to
@@ -263,10 +267,27 @@ def open_store(landing_uri: str) -> LandingStore:
     return LocalStore(landing_uri)
 
 
-def landing_file_name(moment: datetime, token: str | None = None) -> str:
-    """`{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl` (without a token: the name of older files)."""
+def landing_file_name(moment: datetime, token: str | None = None, owner: str | None = None) -> str:
+    """`{YYYYMMDDTHHMMSSZ}_{token}[_{owner}]_artist_enrichment.jsonl` (without a token: the name of
+    older files)."""
     stamp = f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
-    return f"{stamp}_{token}{LANDING_SUFFIX}" if token else f"{stamp}{LANDING_SUFFIX}"
+    if not token:
+        return f"{stamp}{LANDING_SUFFIX}"
+    if owner is not None and not OWNER.fullmatch(owner):
+        raise BadInputError(f"landing owner {owner!r} is not 8 hex digits")
+    return f"{stamp}_{token}{'_' + owner if owner else ''}{LANDING_SUFFIX}"
+
+
+def landing_file_owner(name: str) -> str | None:
+    """The warehouse a landing file name says landed it, or None (older files, files copied by hand)."""
+    match = _OWNED_NAME.match(name)
+    return match.group("owner") if match else None
+
+
+def belongs_to(name: str, owner: str | None) -> bool:
+    """True when a warehouse (`owner`; None: any) should take this file: it names no owner or this one."""
+    file_owner = landing_file_owner(name)
+    return owner is None or file_owner is None or file_owner == owner
 
 
 def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
@@ -275,11 +296,11 @@ def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
     )
 
 
-def free_landing_name(store: LandingStore, started: datetime) -> str:
+def free_landing_name(store: LandingStore, started: datetime, owner: str | None = None) -> str:
     """A landing name of its own for a run started at `started`: a fresh random token, drawn again in
     the unlikely case a landed, archived, quarantined or partial file already uses it."""
     while True:
-        name = landing_file_name(started, secrets.token_hex(4))
+        name = landing_file_name(started, secrets.token_hex(4), owner)
         stem = name.removesuffix(".jsonl")
         if not _landed_somewhere(store, name) and not store.list(f"{PARTIAL_PREFIX}{stem}/"):
             return name
@@ -377,12 +398,13 @@ def _delete_folder(store: LandingStore, folder: str) -> None:
         store.delete(key)
 
 
-def landed_statuses(store: LandingStore) -> dict[str, str]:
-    """`{artistId: status}` of every answer in finished landing files the loader has not taken yet.
-    A fetch skips these artists: their answers are already on their way to the warehouse."""
+def landed_statuses(store: LandingStore, owner: str | None = None) -> dict[str, str]:
+    """`{artistId: status}` of every answer in finished landing files of this warehouse (`owner`) the
+    loader has not taken yet. A fetch skips these artists: their answers are on their way to it."""
     statuses: dict[str, str] = {}
     for key in store.list(LANDING_PREFIX):
-        if "/" in key.removeprefix(LANDING_PREFIX) or not LANDING_FILE_NAME.fullmatch(key.rpartition("/")[2]):
+        name = key.removeprefix(LANDING_PREFIX)
+        if "/" in name or not LANDING_FILE_NAME.fullmatch(name) or not belongs_to(name, owner):
             continue
         text = store.read_bytes(key).decode("utf-8", errors="replace")
         for record in parse_landing_lines(text, store.uri(key)):

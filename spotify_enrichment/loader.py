@@ -30,6 +30,7 @@ from spotify_enrichment.landing import (
     QUARANTINE_PREFIX,
     LandingStore,
     LocalStore,
+    belongs_to,
     open_store,
 )
 from spotify_enrichment.landing_check import FileCheck
@@ -88,6 +89,7 @@ class LoadSummary:
     quarantined: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    other_warehouse: int = 0
     rows_by_record_type: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -101,6 +103,11 @@ class LoadSummary:
             f"load_artist_enrichment: {'dry run: ' if self.dry_run else ''}{self.files} landing files in "
             f"{self.landing_uri}: {self.loaded_files} loaded ({self.rows} rows), {self.already_loaded} "
             f"already loaded before, {len(self.quarantined)} {verb}, {len(self.ignored)} ignored"
+            + (
+                f", {self.other_warehouse} left for the other warehouse that landed them"
+                if self.other_warehouse
+                else ""
+            )
         )
 
 
@@ -125,7 +132,9 @@ def record_type_of(name: str) -> RecordType | None:
     return max(matches, key=lambda rt: len(rt.landing_suffix)) if matches else None
 
 
-def _landing_files(store: LandingStore, summary: LoadSummary) -> list[tuple[str, RecordType]]:
+def _landing_files(
+    store: LandingStore, summary: LoadSummary, owner: str | None
+) -> list[tuple[str, RecordType]]:
     files = []
     for key in store.list(LANDING_PREFIX, include_hidden=True):
         name = key.removeprefix(LANDING_PREFIX)
@@ -143,6 +152,9 @@ def _landing_files(store: LandingStore, summary: LoadSummary) -> list[tuple[str,
                 "load_artist_enrichment: ignoring %s: %s; it is left in place", store.uri(key), reason
             )
             summary.ignored.append(f"{store.uri(key)} ({reason})")
+            continue
+        if not belongs_to(name, owner):
+            summary.other_warehouse += 1
             continue
         files.append((name, record_type))
     return files
@@ -262,14 +274,16 @@ def load_landing(
     *,
     dry_run: bool = False,
     store: LandingStore | None = None,
+    owner: str | None = None,
 ) -> LoadSummary:
-    """Load every landing file waiting under `landing_uri` (oldest name first). Every row of one load
-    run shares one `loadedAt` (UTC)."""
+    """Load every landing file waiting under `landing_uri` (oldest name first) that belongs to this
+    warehouse (`owner`; files naming another warehouse are left for it). Every row of one load run
+    shares one `loadedAt` (UTC)."""
     started = time.monotonic()
     loaded_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     store = store or open_store(landing_uri)
     summary = LoadSummary(landing_uri=store.root_uri, dry_run=dry_run)
-    files = _landing_files(store, summary)
+    files = _landing_files(store, summary, owner)
     summary.files = len(files)
     for name, record_type in files:
         with staged_file(store, name, record_type) as staged:

@@ -87,10 +87,22 @@ class ListeningHistoryRow(TypedDict):
 LISTENING_HISTORY = Table("lake_spotify__normalized_listening_history", fields_of(ListeningHistoryRow))
 
 
+class WarehouseIdentityRow(TypedDict):
+    """Who this warehouse is, for the landing files its runs write (`{stamp}_{token}_{owner}_...`):
+    warehouses sharing one landing location each load only their own files. Made once, with the lake
+    tables; a copy of the warehouse is the same warehouse."""
+
+    warehouseId: Annotated[str, Pattern("[0-9a-f]{8}", "8 hex digits")]
+    createdAt: Timestamp
+
+
+WAREHOUSE_IDENTITY = Table("lake_enrichment__warehouse", fields_of(WarehouseIdentityRow))
+
+
 def lake_tables() -> dict[str, Table]:
-    """Every lake table the pipeline owns, by name: each record type's table and ledger, and the
-    default listening history."""
-    tables = {LISTENING_HISTORY.name: LISTENING_HISTORY}
+    """Every lake table the pipeline owns, by name: each record type's table and ledger, the default
+    listening history and the warehouse identity."""
+    tables = {LISTENING_HISTORY.name: LISTENING_HISTORY, WAREHOUSE_IDENTITY.name: WAREHOUSE_IDENTITY}
     for record_type in RECORD_TYPES.values():
         tables[record_type.lake_table] = Table(
             record_type.lake_table, record_type.fields + fields_of(LoadColumns)

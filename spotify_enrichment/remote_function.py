@@ -35,6 +35,7 @@ from spotify_enrichment.artist_ids import is_valid_artist_id
 from spotify_enrichment.client import SpotifyClient
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchResult, fetch_artists
+from spotify_enrichment.landing import OWNER
 from spotify_enrichment.loader import load_landing
 from spotify_enrichment.settings import Settings, load_settings
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
@@ -159,29 +160,30 @@ _request_lock = threading.Lock()
 
 
 def answer_load_calls(payload: object, bigquery_client: Callable[[], Any]) -> RemoteReply:
-    """`spotify_landing_load(landing_uri, lake_dataset, dry_run)`: run the load step (`loader.load_landing`
-    with the BigQuery warehouse) for each call and reply with its LoadSummary as JSON. A bad argument
-    or an unreadable landing location is 400 (not retried: nothing was loaded twice, the next run
-    loads what is still waiting)."""
+    """`spotify_landing_load(landing_uri, lake_dataset, dry_run, owner)`: run the load step
+    (`loader.load_landing` with the BigQuery warehouse) for each call and reply with its LoadSummary
+    as JSON. A bad argument or an unreadable landing location is 400 (not retried: nothing was loaded
+    twice, the next run loads what is still waiting)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("calls"), list):
         return _failure(400, 'request body must be a JSON object with a "calls" array')
     replies: list[str] = []
     for index, call in enumerate(payload["calls"]):
         if not (
             isinstance(call, list)
-            and len(call) == 3
-            and all(isinstance(arg, str) for arg in call[:2])
+            and len(call) == 4
+            and all(isinstance(arg, str) for arg in (call[0], call[1], call[3]))
             and isinstance(call[2], bool)
+            and OWNER.fullmatch(call[3])
         ):
             return _failure(
-                400, f"call {index} must be [landing_uri, lake_dataset, dry_run], got {call!r:.80}"
+                400, f"call {index} must be [landing_uri, lake_dataset, dry_run, owner], got {call!r:.80}"
             )
-        landing_uri, dataset, dry_run = call
+        landing_uri, dataset, dry_run, owner = call
         try:
             if not landing_uri.startswith("gs://"):
                 raise BadInputError(f"landing_uri {landing_uri!r:.80} must be gs://BUCKET[/PREFIX]")
             warehouse = BigQueryWarehouse(bigquery_client(), dataset)
-            replies.append(load_landing(landing_uri, warehouse, dry_run=dry_run).to_json())
+            replies.append(load_landing(landing_uri, warehouse, dry_run=dry_run, owner=owner).to_json())
         except (BadInputError, LandingError) as error:
             return _failure(400, str(error))
     return RemoteReply(200, {"replies": replies})

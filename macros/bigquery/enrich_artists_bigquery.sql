@@ -6,7 +6,7 @@
       2. `create table ... as select artistId, <function>(artistId)`: one landing record (JSON text)
          per artist, NULL for an artist that failed after retries (asked again next run);
       3. EXPORT DATA of the records as JSONL to
-         gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{run}_*_artist_enrichment.jsonl;
+         gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{run}_{owner}_*_artist_enrichment.jsonl;
       4. the load step, the same as on DuckDB (load_artist_enrichment: ledger by file checksum, line
          check, insert, archive or quarantine), run by the remote function spotify_landing_load;
       5. the scratch table is dropped (and expires after a day anyway).
@@ -86,7 +86,8 @@
         'stamp': stamp,
         'run_id': 'bq_' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:12],
         'bucket': bucket,
-        'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:8] ~ '_*_artist_enrichment.jsonl',
+        'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:8]
+            ~ '_' ~ spotify_enrichment.landing_owner() ~ '_*_artist_enrichment.jsonl',
         'enrichment': enrichment,
         'ledger': ledger,
         'answers': scratch_prefix ~ 'answers_' ~ stamp,
@@ -127,7 +128,8 @@
     {% do spotify_enrichment.check_bigquery_path(function, 'spotify_landing_load_function') %}
     {% do spotify_enrichment.check_bigquery_path(lake_dataset ~ '.x', 'the lake dataset') %}
     {% set answer = run_query(
-        "select `" ~ function ~ "`('" ~ bucket ~ "', '" ~ lake_dataset ~ "', " ~ ('true' if dry_run else 'false') ~ ")"
+        "select `" ~ function ~ "`('" ~ bucket ~ "', '" ~ lake_dataset ~ "', " ~ ('true' if dry_run else 'false')
+        ~ ", '" ~ spotify_enrichment.landing_owner() ~ "')"
     ).columns[0].values()[0] %}
     {% set result = fromjson(answer) %}
     {% do spotify_enrichment.report_load(result, fail_on_quarantine) %}
@@ -279,7 +281,7 @@ drop table if exists `{{ run.answers }}`
 {% macro create_spotify_landing_load_function(endpoint, connection, dry_run=false) %}
     {% set ddl = spotify_enrichment.remote_function_ddl(
         spotify_enrichment.bigquery_load_function_name(), 'spotify_landing_load_function',
-        'landing_uri string, lake_dataset string, dry_run bool', endpoint, connection, 1
+        'landing_uri string, lake_dataset string, dry_run bool, owner string', endpoint, connection, 1
     ) %}
     {% if dry_run %}
         {{ log(ddl, info=true) }}

@@ -13,6 +13,10 @@
                 {"name": "artistId", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "artistName", "duckdb": "varchar", "bigquery": "STRING"}
             ],
+            "lake_enrichment__warehouse": [
+                {"name": "warehouseId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "createdAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
             "lake_spotify__normalized_artist_enrichment": [
                 {"name": "artistId", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "artistName", "duckdb": "varchar", "bigquery": "STRING"},

@@ -20,8 +20,29 @@
                 {% do create_table_if_missing(lake_source_relation(table_name), columns) %}
             {% endif %}
         {% endfor %}
+        {% do spotify_enrichment.warehouse_identity() %}
     {% endif %}
     {{ return('') }}
+{% endmacro %}
+
+{#-
+    This warehouse's identity (8 hex digits), made on first use; the smallest wins should two runs make
+    one at the same moment. Landing files name it, so warehouses sharing a landing location each load
+    their own files.
+-#}
+{% macro warehouse_identity() %}
+    {% set relation = spotify_enrichment.lake_source_relation('lake_enrichment__warehouse') %}
+    {% set select_sql = "select min(warehouseId) from " ~ relation %}
+    {% set existing = run_query(select_sql).columns[0].values()[0] %}
+    {% if existing is none %}
+        {% set candidate = local_md5(invocation_id ~ modules.datetime.datetime.utcnow().isoformat())[:8] %}
+        {% do run_query(
+            "insert into " ~ relation ~ " (warehouseId, createdAt) values ('" ~ candidate ~ "', "
+            ~ spotify_enrichment.current_timestamp_utc() ~ ")"
+        ) %}
+        {% set existing = run_query(select_sql).columns[0].values()[0] %}
+    {% endif %}
+    {{ return(existing) }}
 {% endmacro %}
 
 {#- The listening_history_* vars that are set, as `name: value` strings; empty: the default table. -#}

@@ -183,7 +183,7 @@ def test_the_statements_call_the_function_and_export_under_a_name_the_loader_tak
     statements = dry_runs.runs["backfill"].statements
 
     stamp = r"\d{8}T\d{6}Z"
-    pattern = rf"{BUCKET_URI}/spotify/landing/{stamp}_[0-9a-f]{{8}}_\*_artist_enrichment\.jsonl"
+    pattern = rf"{BUCKET_URI}/spotify/landing/{stamp}_[0-9a-f]{{8}}_[0-9a-f]{{8}}_\*_artist_enrichment\.jsonl"
     assert re.search(rf"`{LAKE}\.spotify_artist_enrichment`\(artistId\) as answer", statements["answers"])
     assert "regexp_contains(artistId, r'^[0-9A-Za-z]{22}$')" in statements["answers"]
     assert re.search(rf"uri = '{pattern}'", statements["export"])
@@ -340,7 +340,7 @@ def test_a_real_run_calls_the_function_exports_and_hands_the_files_to_the_load_f
     }
     bq_client.query(
         f"create or replace function `{LAKE}.spotify_landing_load`(landing_uri string, lake_dataset string,"
-        f" dry_run bool) returns string as ('{json.dumps(summary)}')"
+        f" dry_run bool, owner string) returns string as ('{json.dumps(summary)}')"
     ).result()
     bucket = "real-run-bucket"
 

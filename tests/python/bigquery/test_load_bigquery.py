@@ -126,13 +126,14 @@ def test_the_remote_function_answers_a_load_call_with_the_summary(
     store.write_bytes(
         "spotify/landing/20261203T000000Z_eeee_artist_enrichment.jsonl", landing_bytes(ids("Remote", 2))
     )
-    reply = answer_load_calls({"calls": [[store.root_uri, lake, False]]}, lambda: bq_client)
+    reply = answer_load_calls({"calls": [[store.root_uri, lake, False, "0123abcd"]]}, lambda: bq_client)
     assert reply.status == 200, reply.body
     (summary,) = [json.loads(answer) for answer in reply.body["replies"]]
     assert (summary["loaded_files"], summary["rows"]) == (1, 2)
 
     refused = answer_load_calls(
-        {"calls": [["gs://bq-load-test", "not a dataset; drop table x", False]]}, lambda: bq_client
+        {"calls": [["gs://bq-load-test", "not a dataset; drop table x", False, "0123abcd"]]},
+        lambda: bq_client,
     )
     assert refused.status == 400
     assert "lake dataset" in refused.body["errorMessage"]

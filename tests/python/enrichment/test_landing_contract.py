@@ -6,6 +6,7 @@ on local folders."""
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ import pytest
 from spotify_enrichment import loader
 from spotify_enrichment.contract import duckdb_check_sql, json_line, line_error
 from spotify_enrichment.errors import BadInputError
-from spotify_enrichment.landing import LocalStore
+from spotify_enrichment.landing import LocalStore, landing_file_name, landing_file_owner
 from spotify_enrichment.landing_check import check_lines
 from spotify_enrichment.records import ARTIST_ENRICHMENT, lake_tables
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
@@ -22,6 +23,7 @@ from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ARTIST_ID = "0OdUWJ0sBjDrqHygGUXeCF"
 NAME = "20261128T160000Z_run1_artist_enrichment.jsonl"
+STARTED = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 
 
 def record(**overrides: object) -> dict[str, object]:
@@ -232,3 +234,25 @@ def test_files_that_are_no_landing_file_are_reported_and_left_in_place(tmp_path:
     assert reasons[2] == "its name does not end with a landing suffix (_artist_enrichment.jsonl))"
     assert "3 ignored" in summary.line()
     assert len(list(landing.rglob("*.jsonl"))) == 3
+
+
+def test_a_warehouse_loads_its_own_files_and_unowned_ones_but_leaves_another_warehouses(
+    tmp_path: Path,
+) -> None:
+    warehouse = duckdb_lake(tmp_path)
+    landing = tmp_path / "landing" / "spotify" / "landing"
+    landing.mkdir(parents=True)
+    mine = landing_file_name(STARTED, "1111aaaa", "0000abcd")
+    theirs = landing_file_name(STARTED, "2222bbbb", "ffff0000")
+    by_hand = landing_file_name(STARTED)
+    for index, name in enumerate((mine, theirs, by_hand)):
+        artist = f"{index}".ljust(22, "A")
+        (landing / name).write_text(landing_line(artistId=artist) + "\n")
+    assert landing_file_owner(mine) == "0000abcd"
+    assert landing_file_owner(by_hand) is None
+
+    summary = loader.load_landing(str(tmp_path / "landing"), warehouse, owner="0000abcd")
+
+    assert (summary.loaded_files, summary.other_warehouse) == (2, 1)
+    assert "1 left for the other warehouse that landed them" in summary.line()
+    assert [path.name for path in landing.iterdir()] == [theirs]

@@ -34,7 +34,7 @@ def test_the_load_step_is_one_sql_call_that_loads_on_its_own_connection(tmp_path
     register_sql_functions(connection)
     summary = call(
         connection,
-        f"select spotify_load_landing('{tmp_path / 'landing'}', '{json.dumps(relations)}', false)",
+        f"select spotify_load_landing('{tmp_path / 'landing'}', '{json.dumps(relations)}', false, null)",
     )
     assert isinstance(summary, dict)
     assert (summary["loaded_files"], summary["rows"]) == (1, 1)
