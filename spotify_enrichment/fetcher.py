@@ -81,7 +81,7 @@ from spotify_enrichment.landing import (
     open_store,
     recover_partials,
 )
-from spotify_enrichment.records import ApiMode, LandingRecord
+from spotify_enrichment.records import RUN_ID_REGEX, ApiMode, LandingRecord
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import (
     artist_to_record,
@@ -442,7 +442,7 @@ class _FetchRun:
         return self.stop_error.retry_after_seconds if isinstance(self.stop_error, RateLimitStop) else None
 
 
-RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+RUN_ID_PATTERN = re.compile(RUN_ID_REGEX)
 
 
 def _checked_run_id(run_id: str | None) -> str:

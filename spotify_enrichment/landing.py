@@ -36,8 +36,10 @@ from typing import Any, Protocol
 
 from requests import RequestException
 
+from spotify_enrichment.contract import line_error
 from spotify_enrichment.errors import BadInputError, LandingError
-from spotify_enrichment.records import LANDING_KEYS, LandingRecord
+from spotify_enrichment.landing_check import parse_line
+from spotify_enrichment.records import ARTIST_ENRICHMENT, LandingRecord
 from spotify_enrichment.transform import record_to_json_line
 
 logger = logging.getLogger(__name__)
@@ -314,14 +316,15 @@ def parse_landing_lines(text: str, source: str) -> list[LandingRecord]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            logger.warning("skipping unreadable line %d of %s", number, source)
+            value = parse_line(line)
+        except ValueError as error:
+            logger.warning("skipping unreadable line %d of %s: %s", number, source, error)
             continue
-        if not isinstance(value, dict) or set(value) != set(LANDING_KEYS):
-            logger.warning("skipping line %d of %s: not a landing record", number, source)
+        problem = line_error(ARTIST_ENRICHMENT, value)
+        if problem is not None:
+            logger.warning("skipping line %d of %s: not a landing record (%s)", number, source, problem)
             continue
-        records.append(value)  # type: ignore[arg-type]
+        records.append(value)
     return records
 
 

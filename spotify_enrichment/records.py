@@ -12,7 +12,8 @@ from spotify_enrichment.contract import Pattern, Range, RecordType, Table, Times
 
 SPOTIFY_ID_REGEX = "[0-9A-Za-z]{22}"
 SpotifyId = Annotated[str, Pattern(SPOTIFY_ID_REGEX, "a Spotify ID (22 base62 characters)")]
-RunId = Annotated[str, Pattern("[A-Za-z0-9_.:-]{1,128}", "a run ID (letters, digits, _ . : -)")]
+RUN_ID_REGEX = "[A-Za-z0-9_.:-]{1,128}"
+RunId = Annotated[str, Pattern(RUN_ID_REGEX, "a run ID (letters, digits, _ . : -)")]
 
 Status = Literal["ok", "not_found"]
 ApiMode = Literal["batch", "single"]
