@@ -20,7 +20,7 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from sqlfluff.api import APIParsingError
-from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult
+from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult, dbt_project
 from support.remote_function_server import RemoteFunctionServer
 
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
@@ -66,7 +66,7 @@ def bq_project(
     bq_client: bigquery.Client,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> DbtProject:
-    project = DbtProject.create(
+    project = dbt_project(
         tmp_path_factory.mktemp("dbt_bigquery"),
         env={"DBT_TARGET": "bq_emulator", "BQ_EMULATOR_ENDPOINT": bigquery_emulator.rest_url},
     )

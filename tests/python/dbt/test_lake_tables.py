@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.dbt_runner import DbtProject
+from support.dbt_runner import dbt_project
 
 EXPECTED_COLUMNS = {
     "lake_spotify__normalized_artist_enrichment": [
@@ -40,7 +40,7 @@ EXPECTED_COLUMNS = {
 
 
 def test_fresh_warehouse_builds_and_gets_the_lake_tables(tmp_path: Path) -> None:
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
 
     result = project.run("build")
 
