@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint pytest dbt-test test-bigquery bench clean
+.PHONY: install bqemulator demo test lint pytest dbt-test test-bigquery bench clean
 
 install: $(INSTALL_STAMP) profiles.yml
 
@@ -18,6 +18,11 @@ $(INSTALL_STAMP): pyproject.toml dev/pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e . -e ./dev
 	touch $(INSTALL_STAMP)
+
+# The BigQuery emulator in its own virtualenv (.bqemulator-venv, pinned by requirements-bqemulator.lock;
+# it pins its own DuckDB). Installed here, before the tests, which never install anything.
+bqemulator: install
+	$(BIN)/python -m spotify_enrichment_dev.bigquery_emulator_process --project-root $(CURDIR)
 
 # The DuckDB file defaults to the project root even when dbt runs from another folder.
 profiles.yml: | profiles.yml.example
@@ -34,10 +39,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros analyses tests --processes 2
 
-pytest: install
-	$(BIN)/pytest
+# On pytest-xdist workers (one per core), one test folder per worker (tests/python/conftest.py).
+PYTEST_WORKERS ?= auto
+pytest: install bqemulator
+	$(BIN)/pytest --numprocesses $(PYTEST_WORKERS) --dist loadgroup
 
-test-bigquery: install
+test-bigquery: install bqemulator
 	$(BIN)/python scripts/test_bigquery.py
 
 bench: install

@@ -33,11 +33,11 @@ import duckdb
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from spotify_enrichment_dev.dbt_runner import DbtProject  # noqa: E402
 from spotify_enrichment_dev.emulator_process import EmulatorProcess  # noqa: E402
 
 logger = logging.getLogger("demo")
 
-DBT = Path(sys.executable).with_name("dbt")
 # Spotify settings the demo must not take from the user's shell or .env (the environment wins over .env).
 DEMO_SETTINGS = {"SPOTIFY_REFRESH_TOKEN": "", "SPOTIFY_API_MODE": "auto", "SPOTIFY_REQUESTS_PER_WINDOW": "0"}
 
@@ -76,31 +76,31 @@ def reset_demo_state(warehouse: Path, landing: Path) -> None:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
 
 
-def run_step(title: str, command: list[str], environ: dict[str, str]) -> None:
+def run_step(title: str, run: Callable[[], int]) -> None:
+    """Run one step (its output goes to the console as it comes); `run` returns the exit code."""
     logger.info("==> %s", title)
     started = time.monotonic()
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=environ, check=False)
-    if completed.returncode != 0:
-        raise DemoError(f"step '{title}' failed (exit {completed.returncode}); its output is above")
+    returncode = run()
+    if returncode != 0:
+        raise DemoError(f"step '{title}' failed (exit {returncode}); its output is above")
     logger.info("    %s done in %.1f s", title, time.monotonic() - started)
 
 
-def dbt_command(landing: Path | None) -> Callable[..., list[str]]:
-    """dbt with the project's own profile; `--vars landing_uri` only when the demo lands elsewhere."""
-    landing_vars = ["--vars", json.dumps({"landing_uri": str(landing)})] if landing else []
+def dbt_step(title: str, project: DbtProject, *arguments: str) -> None:
+    run_step(title, lambda: project.run(*arguments, stream=True).returncode)
 
-    def dbt(*arguments: str) -> list[str]:
-        return [
-            str(DBT),
-            *arguments,
-            "--project-dir",
-            str(PROJECT_ROOT),
-            "--profiles-dir",
-            str(PROJECT_ROOT),
-            *landing_vars,
-        ]
 
-    return dbt
+def demo_project(warehouse: Path, landing: Path | None, environ: dict[str, str]) -> DbtProject:
+    """dbt as the README runs it (the project's own profile, target/ and logs/) on the demo's warehouse;
+    var landing_uri only when the demo lands elsewhere."""
+    return DbtProject(
+        folder=warehouse.parent,
+        duckdb_name=warehouse.name,
+        work_dir=None,
+        project_dir=PROJECT_ROOT,
+        env=environ,
+        vars={"landing_uri": str(landing)} if landing else {},
+    )
 
 
 def monitor_results(target: Path) -> str:
@@ -131,7 +131,10 @@ def generate_demo_data(data_dir: Path, artists: int, plays: int, seed: int, envi
         "--seed",
         str(seed),
     ]
-    run_step("generate demo data", command, environ)
+    run_step(
+        "generate demo data",
+        lambda: subprocess.run(command, cwd=PROJECT_ROOT, env=environ, check=False).returncode,
+    )
 
 
 def read_report(warehouse: Path) -> DemoReport:
@@ -229,9 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     warehouse = warehouse_path()
     landing = options.landing_dir.resolve() if options.landing_dir else None
     data_dir = options.data_dir.resolve()
-    # dbt honours DBT_TARGET_PATH; the report reads the artifacts of the build from there.
-    target = Path(os.environ.get("DBT_TARGET_PATH") or PROJECT_ROOT / "target")
-    dbt = dbt_command(landing)
     environ = {**os.environ, **DEMO_SETTINGS}
     try:
         reset_demo_state(warehouse, landing or PROJECT_ROOT / "landing")
@@ -239,31 +239,32 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("==> start the Spotify emulator with %s", data_dir / "catalogue.jsonl")
         with EmulatorProcess(data_dir / "catalogue.jsonl") as emulator:
             logger.info("    emulator on %s", emulator.base_url)
-            environ.update(emulator.settings_environ())
+            project = demo_project(warehouse, landing, {**environ, **emulator.settings_environ()})
             history = data_dir / "listening_history.jsonl"
-            run_step(
+            dbt_step(
                 "load the listening history",
-                dbt("run-operation", "load_listening_history", "--args", f"{{path: '{history}'}}"),
-                environ,
+                project,
+                *("run-operation", "load_listening_history", "--args", f"{{path: '{history}'}}"),
             )
-            run_step(
+            dbt_step(
                 "dbt build (enrichment monitors run after the enrichment)",
-                dbt("build", "--exclude", "test_name:enrichment_coverage", "test_name:enrichment_staleness"),
-                environ,
+                project,
+                *("build", "--exclude", "test_name:enrichment_coverage", "test_name:enrichment_staleness"),
             )
-            run_step(
+            dbt_step(
                 "enrich_artists (backfill)",
-                dbt("run-operation", "enrich_artists", "--args", "{mode: backfill}"),
-                environ,
+                project,
+                *("run-operation", "enrich_artists", "--args", "{mode: backfill}"),
             )
-            run_step(
+            dbt_step(
                 "dbt build of the enrichment models and every monitoring test",
-                dbt("build", "--select", "lake_spotify__stg_artist_enrichment+"),
-                environ,
+                project,
+                *("build", "--select", "lake_spotify__stg_artist_enrichment+"),
             )
-            monitors = monitor_results(target)
-            run_step("dbt source freshness", dbt("source", "freshness"), environ)
-            freshness = freshness_results(target)
+            # dbt honours DBT_TARGET_PATH; the report reads the artifacts of the build from there.
+            monitors = monitor_results(project.target_path)
+            dbt_step("dbt source freshness", project, "source", "freshness")
+            freshness = freshness_results(project.target_path)
         print_report(read_report(warehouse), warehouse, time.monotonic() - started)
         print(f"monitoring: {monitors}; source freshness: {freshness}", flush=True)
     except DemoError as error:

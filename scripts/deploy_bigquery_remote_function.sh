@@ -42,6 +42,7 @@ fi
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DBT="${DBT:-$ROOT/.venv/bin/dbt}"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 FUNCTION_SA="${FUNCTION_SERVICE_ACCOUNT_NAME}@${BIGQUERY_PROJECT}.iam.gserviceaccount.com"
 CONNECTION="${BIGQUERY_PROJECT}.$(echo "$BIGQUERY_LOCATION" | tr '[:upper:]' '[:lower:]').${CONNECTION_ID}"
 
@@ -87,16 +88,10 @@ from spotify_enrichment.remote_function import enrich_artists_remote
 
 __all__ = ["enrich_artists_remote"]
 PY
-# The function's runtime dependencies (functions-framework and what the handler imports), pinned as
-# in requirements.lock.
-runtime_packages='functions-framework|flask|werkzeug|click|blinker|itsdangerous|jinja2|markupsafe|cloudevents'
-runtime_packages+='|deprecation|gunicorn|starlette|uvicorn|uvicorn-worker|watchdog|anyio|sniffio|h11'
-runtime_packages+='|typing-extensions|packaging|requests|urllib3|idna|certifi|charset-normalizer|python-dotenv'
-# The load step (spotify_landing_load) reads the bucket and runs BigQuery load jobs.
-runtime_packages+='|google-cloud-bigquery|google-cloud-storage|google-cloud-core|google-api-core|google-auth'
-runtime_packages+='|google-resumable-media|google-crc32c|googleapis-common-protos|proto-plus|protobuf|grpcio'
-runtime_packages+='|grpcio-status|pyasn1|pyasn1-modules|rsa|cachetools|python-dateutil|six'
-grep -iE "^(${runtime_packages})==" "$ROOT/requirements.lock" > "$SOURCE_DIR/requirements.txt"
+# The function's runtime dependencies: everything `spotify-enrichment[function]` needs, transitively,
+# at its requirements.lock version (what `pip install '.[function]' -c requirements.lock` installs).
+"$PYTHON" -m spotify_enrichment_dev.pinned_requirements 'spotify-enrichment[function]' \
+    --lock "$ROOT/requirements.lock" > "$SOURCE_DIR/requirements.txt"
 echo "  requirements.txt: $(tr '\n' ' ' < "$SOURCE_DIR/requirements.txt")"
 # One instance, one request at a time: the fetcher's pacing then holds for every request BigQuery
 # sends; a long Retry-After ends the request with 429 (BigQuery retries later) instead of waiting.

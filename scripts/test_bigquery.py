@@ -39,6 +39,7 @@ from google.cloud import bigquery
 from spotify_enrichment.loader import load_landing
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess, ensure_bqemulator_venv
+from spotify_enrichment_dev.dbt_runner import DbtProject, render_profiles
 
 logger = logging.getLogger("test_bigquery")
 
@@ -51,6 +52,7 @@ EMULATOR_TARGET = "bq_emulator"
 HUB_TABLE = "hub_music__svc_dim_artists"
 LAKE_ENRICHMENT = "lake_spotify__normalized_artist_enrichment"
 LISTENING_HISTORY = "lake_spotify__normalized_listening_history"
+WAREHOUSES = ("bigquery", "duckdb")
 
 
 class CheckFailedError(RuntimeError):
@@ -89,12 +91,9 @@ class WorkPaths:
     def gcs(self) -> Path:
         return self.root / "gcs"
 
-    @property
-    def profiles(self) -> Path:
-        return self.root / "profiles"
-
-    def dbt_dir(self, warehouse: str, kind: str) -> Path:
-        return self.root / f"{warehouse}_{kind}"
+    def dbt_dir(self, warehouse: str, kind: str = "") -> Path:
+        """The dbt folders of one warehouse (`kind`: profiles, target, logs)."""
+        return self.root / f"dbt_{warehouse}" / kind
 
 
 @dataclass(frozen=True)
@@ -179,27 +178,24 @@ def write_landing_files(paths: WorkPaths, fetches: list[Fetch], now: datetime) -
 
 def write_profiles(paths: WorkPaths, example_path: Path) -> None:
     """profiles.yml from the example, as `make install` makes it (the user's own may predate targets)."""
-    paths.profiles.mkdir(parents=True, exist_ok=True)
-    example = example_path.read_text(encoding="utf-8")
-    (paths.profiles / "profiles.yml").write_text(
-        example.replace("__PROJECT_ROOT__", str(PROJECT_ROOT)), encoding="utf-8"
-    )
+    for warehouse in WAREHOUSES:
+        render_profiles(example_path, paths.dbt_dir(warehouse, "profiles"), PROJECT_ROOT)
 
 
 def dbt(
     paths: WorkPaths, warehouse: str, target: str, arguments: Sequence[str], environment: dict[str, str]
 ) -> None:
-    command = [
-        str(VENV_BIN / "dbt"),
-        *arguments,
-        f"--target={target}",
-        f"--profiles-dir={paths.profiles}",
-        f"--project-dir={PROJECT_ROOT}",
-        f"--target-path={paths.dbt_dir(warehouse, 'target')}",
-        f"--log-path={paths.dbt_dir(warehouse, 'logs')}",
-    ]
-    plain = {**environment, "DBT_USE_COLORS": "false", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    _run(command, f"dbt {arguments[0]} on {target}", environment=plain, echo=True)
+    """dbt on one warehouse; the same vars on every command of it, so each reuses the last one's parse."""
+    project = DbtProject(
+        folder=paths.root,
+        work_dir=paths.dbt_dir(warehouse),
+        project_dir=PROJECT_ROOT,
+        env=environment,
+        vars={"landing_uri": str(paths.landing)} if warehouse == "duckdb" else {},
+        inherit_environ=False,
+    )
+    result = project.run(*arguments, "--target", target)
+    _report(result.output, f"dbt {arguments[0]} on {target}", result.returncode, echo=True)
 
 
 def check_run_results(paths: WorkPaths, warehouse: str) -> dict[str, str]:
@@ -275,12 +271,7 @@ def load_landing_into_duckdb(paths: WorkPaths, environment: dict[str, str]) -> N
         paths,
         "duckdb",
         "local",
-        [
-            "run-operation",
-            "load_artist_enrichment",
-            "--vars",
-            json.dumps({"landing_uri": str(paths.landing)}),
-        ],
+        ["run-operation", "load_artist_enrichment"],
         environment,
     )
 
@@ -366,15 +357,16 @@ def _run(
     completed = subprocess.run(
         list(command), capture_output=True, text=True, env=environment, cwd=PROJECT_ROOT, check=False
     )
-    if echo or completed.returncode != 0:
-        for line in completed.stdout.splitlines():
+    _report(completed.stdout + completed.stderr, what, completed.returncode, echo=echo)
+
+
+def _report(output: str, what: str, returncode: int, *, echo: bool) -> None:
+    if echo or returncode != 0:
+        for line in output.splitlines():
             if any(marker in line for marker in ("WARN ", "ERROR ", "FAIL ", "Done. ")):
                 print(f"    | {line.strip()}")
-    if completed.returncode != 0:
-        raise CheckFailedError(
-            f"could not {what} (exit {completed.returncode}):\n"
-            f"{completed.stdout[-4000:]}\n{completed.stderr[-2000:]}"
-        )
+    if returncode != 0:
+        raise CheckFailedError(f"could not {what} (exit {returncode}):\n{output[-6000:]}")
 
 
 def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings) -> None:

@@ -6,11 +6,14 @@ it would download at start-up; here the extension comes from PyPI (duckdb-extens
 is copied into DuckDB's extension folder once by `duckdb_extensions.import_extension`.
 
 The caller names the project root (the repository folder holding the lock file): this module may be
-installed anywhere, so it never guesses the project from its own location.
+installed anywhere, so it never guesses the project from its own location. Installing needs PyPI, so
+only `make bqemulator` (`python -m spotify_enrichment_dev.bigquery_emulator_process --project-root DIR`)
+and `scripts/test_bigquery.py` install; starting the emulator (the tests) only checks the virtualenv.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
@@ -42,21 +45,47 @@ def venv_dir(project_root: Path) -> Path:
     return project_root / VENV_DIR_NAME
 
 
-def ensure_bqemulator_venv(project_root: Path) -> Path:
-    """Create the emulator's virtualenv under `project_root` from the project's lock file when missing
-    or when the lock changed since it was made; return its python."""
+def _lock_digest(project_root: Path) -> str:
     lock_file = project_root / LOCK_FILE_NAME
     if not lock_file.is_file():
         raise BigQueryEmulatorError(
             f"{lock_file} not found: it pins bqemulator and its DuckDB. Pass the spotify-enrichment "
             f"repository root (the folder with dbt_project.yml and {LOCK_FILE_NAME}) as the project root"
         )
+    return hashlib.sha256(lock_file.read_bytes()).hexdigest()
+
+
+def _is_current(venv: Path, lock_digest: str) -> bool:
+    """The virtualenv exists and was made from the lock file as it is now."""
+    stamp = venv / ".installed-lock-sha256"
+    return (
+        (venv / "bin" / "bqemulator").exists()
+        and stamp.exists()
+        and stamp.read_text(encoding="utf-8") == lock_digest
+    )
+
+
+def require_bqemulator_venv(project_root: Path) -> Path:
+    """The emulator's python, when its virtualenv is current; never installs (no network in tests)."""
+    venv = venv_dir(project_root)
+    if not _is_current(venv, _lock_digest(project_root)):
+        raise BigQueryEmulatorError(
+            f"{venv} is missing or older than {LOCK_FILE_NAME}: run `make bqemulator` "
+            "(make test and make test-bigquery do) to install the BigQuery emulator"
+        )
+    _import_spatial_extension(venv / "bin" / "python")
+    return venv / "bin" / "python"
+
+
+def ensure_bqemulator_venv(project_root: Path) -> Path:
+    """Create the emulator's virtualenv under `project_root` from the project's lock file when missing
+    or when the lock changed since it was made; return its python."""
+    lock_file = project_root / LOCK_FILE_NAME
+    lock_digest = _lock_digest(project_root)
     venv = venv_dir(project_root)
     python = venv / "bin" / "python"
-    executable = venv / "bin" / "bqemulator"
-    lock_digest = hashlib.sha256(lock_file.read_bytes()).hexdigest()
     stamp = venv / ".installed-lock-sha256"
-    if not executable.exists() or not stamp.exists() or stamp.read_text(encoding="utf-8") != lock_digest:
+    if not _is_current(venv, lock_digest):
         logger.info("creating %s from %s (about a minute, once)", venv, lock_file.name)
         _run([sys.executable, "-m", "venv", "--clear", str(venv)], "create the virtualenv")
         _run(
@@ -64,12 +93,17 @@ def ensure_bqemulator_venv(project_root: Path) -> Path:
             f"install {lock_file.name} (pip needs PyPI)",
         )
         stamp.write_text(lock_digest, encoding="utf-8")
-    # Idempotent and cheap: copies the spatial extension into ~/.duckdb/extensions when absent.
+    _import_spatial_extension(python)
+    return python
+
+
+def _import_spatial_extension(python: Path) -> None:
+    """Idempotent, offline and cheap: copies the spatial extension from its installed package into
+    ~/.duckdb/extensions when absent."""
     _run(
         [str(python), "-c", 'import duckdb_extensions; duckdb_extensions.import_extension("spatial")'],
         "install DuckDB's spatial extension from the duckdb-extension-spatial package",
     )
-    return python
 
 
 def _run(command: list[str], what: str) -> None:
@@ -129,7 +163,7 @@ class BigQueryEmulatorProcess:
         return self._gcs_root
 
     def start(self) -> BigQueryEmulatorEndpoint:
-        python = ensure_bqemulator_venv(self._project_root)
+        python = require_bqemulator_venv(self._project_root)
         self._gcs_root.mkdir(parents=True, exist_ok=True)
         self._log_path.parent.mkdir(parents=True, exist_ok=True)
         environment = {
@@ -235,3 +269,24 @@ class BigQueryEmulatorProcess:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m spotify_enrichment_dev.bigquery_emulator_process",
+        description=f"Create or update {VENV_DIR_NAME} (bqemulator) from {LOCK_FILE_NAME}.",
+    )
+    parser.add_argument("--project-root", type=Path, required=True, help="the repository root")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        python = ensure_bqemulator_venv(options.project_root.resolve())
+    except BigQueryEmulatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"BigQuery emulator ready: {python.with_name('bqemulator')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

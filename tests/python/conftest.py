@@ -1,11 +1,21 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and the folder grouping of `make pytest`'s workers."""
 
 from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TESTS_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_ROOT.parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make pytest` runs the suite on pytest-xdist workers with `--dist loadgroup`: every test of a
+    folder goes to the same worker, so the folder's session fixtures (generated data, prepared
+    warehouses, emulators) are built once rather than once per worker."""
+    for item in items:
+        folder = item.path.relative_to(TESTS_ROOT).parts[0]
+        item.add_marker(pytest.mark.xdist_group(folder))
 
 
 @pytest.fixture(scope="session")

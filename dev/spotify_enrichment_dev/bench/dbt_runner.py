@@ -1,17 +1,18 @@
-"""dbt commands for the warehouse benchmarks, isolated from the developer's own warehouse: own DuckDB
-file, profiles, target and log folders under the bench work folder. Each command is timed from the
-outside and its peak memory (dbt and any children) sampled."""
+"""dbt commands for the warehouse benchmarks through the shared runner (spotify_enrichment_dev.dbt_runner),
+isolated from the developer's own warehouse: own DuckDB file, profiles, target and log folders under the
+bench work folder. Each command is timed from the outside and its peak memory (dbt and any children)
+sampled."""
 
 import json
 import os
 import re
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from spotify_enrichment_dev.bench.peak_memory import PeakRssSampler
+from spotify_enrichment_dev.dbt_runner import PROFILES_TEMPLATE, DbtProject, render_profiles
 
 KB = 1024
 TEST_HASH_SUFFIX = re.compile(r"\.[0-9a-f]{10}$")
@@ -57,53 +58,46 @@ def _node_name(unique_id: str) -> str:
 
 @dataclass(frozen=True)
 class BenchWarehouse:
-    """Where one benchmark's dbt runs keep their state. `vars` are the same for every command, so dbt's
-    partial parse is reused after the first one, as on a user's machine."""
+    """Where one benchmark's dbt runs keep their state (the shared DbtProject, on `work_dir`). `vars`
+    are the same for every command, so dbt's partial parse is reused after the first one, as on a
+    user's machine."""
 
     project_dir: Path
     work_dir: Path
     landing_dir: Path
 
     @property
-    def duckdb_path(self) -> Path:
-        return self.work_dir / "warehouse.duckdb"
+    def project(self) -> DbtProject:
+        return DbtProject.create(
+            self.work_dir,
+            self.project_dir,
+            env={"DBT_TARGET": "local"},
+            vars={"landing_uri": self.landing_dir.as_posix()},
+        )
 
     @property
-    def vars_json(self) -> str:
-        return json.dumps({"landing_uri": self.landing_dir.as_posix()})
+    def duckdb_path(self) -> Path:
+        return self.project.duckdb_path
 
     def prepare(self) -> None:
-        """Profiles from the project's example, pointed at this project folder."""
-        (self.work_dir / "profiles").mkdir(parents=True, exist_ok=True)
+        """Profiles from the project's example, pointed at this project folder; an empty landing folder."""
         self.landing_dir.mkdir(parents=True, exist_ok=True)
-        example = (self.project_dir / "profiles.yml.example").read_text(encoding="utf-8")
-        profiles = example.replace("__PROJECT_ROOT__", self.project_dir.as_posix())
-        (self.work_dir / "profiles" / "profiles.yml").write_text(profiles, encoding="utf-8")
+        profiles_dir = self.project.work_dir / "profiles"
+        render_profiles(self.project_dir / PROFILES_TEMPLATE, profiles_dir, self.project_dir)
 
     def run(self, *arguments: str) -> DbtCommand:
         """`dbt ARGUMENTS` with this warehouse's paths; raises DbtCommandError on a non-zero exit."""
-        dbt = Path(sys.executable).with_name("dbt")
-        command = [
-            str(dbt),
-            *arguments,
-            "--project-dir",
-            str(self.project_dir),
-            "--profiles-dir",
-            str(self.work_dir / "profiles"),
-            "--target-path",
-            str(self.work_dir / "dbt_target"),
-            "--log-path",
-            str(self.work_dir / "dbt_logs"),
-            "--vars",
-            self.vars_json,
-        ]
-        environ = {**os.environ, "DUCKDB_PATH": str(self.duckdb_path), "DBT_TARGET": "local"}
+        project = self.project
         output_path = self.work_dir / "dbt_output.log"
         started_wall = time.time()
         started = time.perf_counter()
         with output_path.open("wb") as output:
             process = subprocess.Popen(
-                command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environ
+                project.command(*arguments),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=project.environ(),
             )
             try:
                 with PeakRssSampler(process.pid) as sampler:
@@ -120,5 +114,5 @@ class BenchWarehouse:
             tail = text[-OUTPUT_TAIL_CHARS:]
             raise DbtCommandError(f"`dbt {' '.join(arguments)}` failed (exit {process.returncode}):\n{tail}")
         peak_mb = max(sampler.peak_mb, round(usage.ru_maxrss * KB / 1024**2, 1))
-        node_seconds = _node_seconds(self.work_dir / "dbt_target" / "run_results.json", started_wall)
+        node_seconds = _node_seconds(project.target_path / "run_results.json", started_wall)
         return DbtCommand(seconds=seconds, peak_rss_mb=peak_mb, output=text, node_seconds=node_seconds)

@@ -52,7 +52,10 @@ def test_dry_run_lists_every_deployment_step_with_its_role_and_never_the_secret(
     assert "gcloud functions add-invoker-policy-binding spotify-artist-enrichment" in output
     assert "run-operation create_spotify_remote_function --target prd" in output
     assert "connection: 'my-project-123.eu.spotify-enrichment'" in output
-    assert "functions-framework==3.10.2" in output  # pinned runtime requirements
+    # the function's pinned requirements: the `function` extra with everything it needs
+    assert "functions-framework==3.10.2" in output
+    assert "google-cloud-bigquery==3.47.0" in output
+    assert "dbt-core" not in output and "duckdb" not in output
 
 
 def test_a_malformed_project_or_bucket_is_refused_before_any_command() -> None:

@@ -17,7 +17,7 @@ import pytest
 import sqlfluff
 from google.cloud import bigquery
 from sqlfluff.api import APIParsingError
-from support.dbt_runner import DbtProject, DbtResult
+from support.dbt_runner import DbtProject, DbtResult, dbt_project
 from support.remote_function_server import RemoteFunctionServer
 
 from spotify_enrichment.loader import record_type_of
@@ -48,7 +48,7 @@ def bq_project(
     bq_client: bigquery.Client,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> DbtProject:
-    project = DbtProject.create(
+    project = dbt_project(
         tmp_path_factory.mktemp("dbt_bigquery"),
         env={"DBT_TARGET": "bq_emulator", "BQ_EMULATOR_ENDPOINT": bigquery_emulator.rest_url},
     )

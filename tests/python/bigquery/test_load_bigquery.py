@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from google.cloud import bigquery
-from support.dbt_runner import DbtProject
+from support.dbt_runner import dbt_project
 from support.gcs_emulator import GcsEmulator
 
 from spotify_enrichment.landing import open_store
@@ -29,7 +29,7 @@ LEDGER = f"{LAKE}.{ARTIST_ENRICHMENT.ledger_table}"
 
 @pytest.fixture(scope="module")
 def lake(bigquery_emulator: BigQueryEmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
-    project = DbtProject.create(
+    project = dbt_project(
         tmp_path_factory.mktemp("dbt_bigquery_load"),
         env={"DBT_TARGET": "bq_emulator", "BQ_EMULATOR_ENDPOINT": bigquery_emulator.rest_url},
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from landing_fixture import WarehouseFactory, append_landing_file
-from support.dbt_runner import DbtProject
+from support.dbt_runner import DbtProject, dbt_project
 
 from spotify_enrichment_dev.demo_data import DemoDataSpec, generate_demo_data
 from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec, write_enrichment_fixture
@@ -27,7 +27,7 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def history_warehouse(tmp_path_factory: pytest.TempPathFactory, demo_data_dir: Path) -> DbtProject:
     """Lake tables created and the listening history loaded; no enrichment yet. Copy it, never change it."""
-    project = DbtProject.create(tmp_path_factory.mktemp("history_warehouse"))
+    project = dbt_project(tmp_path_factory.mktemp("history_warehouse"))
     history_file = demo_data_dir / "listening_history.jsonl"
     result = project.run("run-operation", "load_listening_history", "--args", f"{{path: '{history_file}'}}")
     assert result.ok, result.output

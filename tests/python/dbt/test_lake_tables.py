@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.dbt_runner import DbtProject
+from support.dbt_runner import DbtProject, dbt_project
 
 EXPECTED_COLUMNS = {
     "lake_spotify__normalized_artist_enrichment": [
@@ -41,7 +41,7 @@ EXPECTED_COLUMNS = {
 
 
 def test_fresh_warehouse_builds_and_gets_the_lake_tables(tmp_path: Path) -> None:
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
 
     result = project.run("build")
 
@@ -69,7 +69,7 @@ def _schemas(project: DbtProject) -> set[str]:
 def test_a_history_var_naming_a_missing_table_fails_the_build_and_creates_no_table(tmp_path: Path) -> None:
     """A typo in listening_history_identifier used to give an empty history table, an empty hub and green
     tests. Now the build fails naming the relation, and the pipeline creates none of its tables either."""
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
 
     result = project.run("build", vars={"listening_history_identifier": "my_plays_typo"})
 
@@ -82,7 +82,7 @@ def test_a_history_var_naming_a_missing_table_fails_the_build_and_creates_no_tab
 def test_a_history_var_naming_a_missing_schema_fails_run_operations_and_creates_nothing(
     tmp_path: Path,
 ) -> None:
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
     history_vars = {"listening_history_schema": "my_music_typo", "listening_history_identifier": "my_plays"}
 
     for operation, arguments in (
@@ -99,7 +99,7 @@ def test_a_history_var_naming_a_missing_schema_fails_run_operations_and_creates_
 
 
 def test_a_history_var_naming_an_existing_table_creates_only_the_pipelines_tables(tmp_path: Path) -> None:
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
     with project.connect() as connection:
         connection.execute("create schema my_music")
         connection.execute(

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.dbt_runner import DbtProject
+from support.dbt_runner import dbt_project
 
 
 def test_every_macro_of_the_project_has_a_description(tmp_path: Path) -> None:
-    project = DbtProject.create(tmp_path)
+    project = dbt_project(tmp_path)
 
     result = project.run("parse")
 

@@ -94,22 +94,10 @@ def spotify_emulator(demo_data: DemoData) -> Iterator[EmulatorProcess]:
 
 
 @pytest.fixture(scope="session")
-def profiles_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """profiles.yml made from profiles.yml.example the way `make install` makes it."""
-    folder = tmp_path_factory.mktemp("enrichment_profiles")
-    example = (PROJECT_ROOT / "profiles.yml.example").read_text(encoding="utf-8")
-    (folder / "profiles.yml").write_text(
-        example.replace("__PROJECT_ROOT__", str(PROJECT_ROOT)), encoding="utf-8"
-    )
-    return folder
-
-
-@pytest.fixture(scope="session")
 def snapshots(
     tmp_path_factory: pytest.TempPathFactory,
     demo_data: DemoData,
     spotify_emulator: EmulatorProcess,
-    profiles_dir: Path,
 ) -> Snapshots:
     """history_only: the listening history loaded into a fresh warehouse; enriched: then backfilled
     through enrich_artists and `dbt build` (every model and monitoring test)."""
@@ -118,7 +106,6 @@ def snapshots(
         root=root / "history_only",
         landing_uri=str(root / "history_only" / "landing"),
         env=base_environ(spotify_emulator),
-        profiles_dir=profiles_dir,
     )
     warehouse.root.mkdir()
     run_checked(

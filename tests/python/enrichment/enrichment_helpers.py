@@ -7,42 +7,30 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult, parse_cache
 
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
-DBT = Path(sys.executable).with_name("dbt")
 DEMO_ARTISTS = 300
 DEMO_PLAYS = 3000
 NEW_ARTISTS = 25
 
 
 @dataclass
-class DbtResult:
-    returncode: int
-    output: str
-
-    def __str__(self) -> str:
-        return f"exit {self.returncode}\n{self.output[-6000:]}"
-
-
-@dataclass
 class Warehouse:
-    """One test's world: a DuckDB file, a landing location, its own target/log paths and environment.
-    dbt runs from `root/elsewhere`, never from the project folder, unless `cwd` says otherwise."""
+    """One test's world: a DuckDB file, a landing location, its own target/log paths and environment
+    (`env` is all dbt gets: nothing from the caller's own environment). dbt runs from `root/elsewhere`,
+    never from the project folder, unless `cwd` says otherwise."""
 
     root: Path
     landing_uri: str
     env: dict[str, str] = field(default_factory=dict)
-    profiles_dir: Path | None = None
 
     @property
     def duckdb_path(self) -> Path:
@@ -52,45 +40,38 @@ class Warehouse:
     def landing_dir(self) -> Path:
         return Path(self.landing_uri)
 
-    def dbt(self, *args: str, cwd: Path | None = None, project_dir: bool = True) -> DbtResult:
-        assert self.profiles_dir is not None
-        workdir = cwd or self.root / "elsewhere"
-        workdir.mkdir(parents=True, exist_ok=True)
-        command = [str(DBT), *args]
-        if project_dir:
-            command += ["--project-dir", str(PROJECT_ROOT)]
-        command += [
-            "--profiles-dir",
-            str(self.profiles_dir),
-            "--target-path",
-            str(self.root / "target"),
-            "--log-path",
-            str(self.root / "logs"),
-        ]
-        environ = {**self.env, "DUCKDB_PATH": str(self.duckdb_path), "DBT_TARGET": "local"}
-        completed = subprocess.run(
-            command, cwd=workdir, env=environ, capture_output=True, text=True, timeout=300, check=False
+    def project(self) -> DbtProject:
+        """The dbt project on this warehouse, with the environment as it is now (tests change `env`)."""
+        return DbtProject(
+            folder=self.root,
+            work_dir=self.root,
+            project_dir=PROJECT_ROOT,
+            env={**self.env, "DBT_TARGET": "local"},
+            inherit_environ=False,
+            parse_cache=parse_cache(),
         )
-        return DbtResult(completed.returncode, completed.stdout + completed.stderr)
+
+    def dbt(
+        self,
+        *args: str,
+        vars: dict[str, Any] | None = None,
+        cwd: Path | None = None,
+        project_dir: bool = True,
+    ) -> DbtResult:
+        return self.project().run(
+            *args, vars=vars, cwd=cwd or self.root / "elsewhere", project_dir_flag=project_dir, timeout=300
+        )
 
     def enrich(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
-        return self.dbt(
-            "run-operation",
-            "enrich_artists",
-            "--args",
-            json.dumps(arguments),
-            "--vars",
-            json.dumps({"landing_uri": landing_uri or self.landing_uri}),
-        )
+        return self._operation("enrich_artists", landing_uri, arguments)
 
     def load(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
+        return self._operation("load_artist_enrichment", landing_uri, arguments)
+
+    def _operation(self, macro: str, landing_uri: str | None, arguments: dict[str, Any]) -> DbtResult:
         return self.dbt(
-            "run-operation",
-            "load_artist_enrichment",
-            "--args",
-            json.dumps(arguments),
-            "--vars",
-            json.dumps({"landing_uri": landing_uri or self.landing_uri}),
+            *("run-operation", macro, "--args", json.dumps(arguments)),
+            vars={"landing_uri": landing_uri or self.landing_uri},
         )
 
     def query(self, sql: str, parameters: list[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -123,7 +104,7 @@ class Warehouse:
         return sorted(item.name for item in path.iterdir()) if path.is_dir() else []
 
     def copy_to(self, root: Path) -> Warehouse:
-        """A copy of the DuckDB file and the landing folder under `root` (same emulator and profile)."""
+        """A copy of the DuckDB file and the landing folder under `root` (same emulator and environment)."""
         root.mkdir(parents=True, exist_ok=True)
         shutil.copy2(self.duckdb_path, root / "warehouse.duckdb")
         landing = root / "landing"
@@ -131,9 +112,7 @@ class Warehouse:
             shutil.copytree(self.landing_dir, landing)
         else:
             landing.mkdir()
-        return Warehouse(
-            root=root, landing_uri=str(landing), env=dict(self.env), profiles_dir=self.profiles_dir
-        )
+        return Warehouse(root=root, landing_uri=str(landing), env=dict(self.env))
 
 
 SUMMARY = re.compile(

@@ -60,7 +60,6 @@ def catalogues(shared_data: Path) -> list[Path]:
 def real_history_warehouse(
     real_history: Path,
     spotify_emulator: EmulatorProcess,
-    profiles_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Warehouse:
     root = tmp_path_factory.mktemp("real_history_warehouse")
@@ -68,7 +67,6 @@ def real_history_warehouse(
         root=root,
         landing_uri=str(root / "landing"),
         env=base_environ(spotify_emulator),
-        profiles_dir=profiles_dir,
     )
     run_checked(
         warehouse,

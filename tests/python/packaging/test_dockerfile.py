@@ -23,6 +23,8 @@ from dockerfile import (
 )
 from support.dbt_runner import DBT_EXECUTABLE, PROJECT_ROOT
 
+from spotify_enrichment_dev.dbt_runner import render_profiles
+
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 PROFILE_RENDERING = re.compile(
     r"sed 's\|__PROJECT_ROOT__\|(?P<root>[^|]+)\|g' profiles\.yml\.example > profiles\.yml"
@@ -50,8 +52,7 @@ def image_root(
     rendering = PROFILE_RENDERING.search(runs)
     assert rendering, "the Dockerfile no longer renders profiles.yml with sed; update this test"
     assert rendering.group("root") == str(workdir(parsed))
-    example = (root / "profiles.yml.example").read_text(encoding="utf-8")
-    (root / "profiles.yml").write_text(example.replace("__PROJECT_ROOT__", str(root)), encoding="utf-8")
+    render_profiles(root / "profiles.yml.example", root, root)
     return root
 
 

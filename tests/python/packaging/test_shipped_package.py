@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from support.dbt_runner import PROJECT_ROOT
 
+from spotify_enrichment_dev.pinned_requirements import pinned_closure, read_lock
+
 SHIPPED_PACKAGE = PROJECT_ROOT / "spotify_enrichment"
 DEV_PACKAGE = PROJECT_ROOT / "dev" / "spotify_enrichment_dev"
 PIP_TIMEOUT_SECONDS = 300
@@ -122,6 +124,17 @@ def test_the_remote_function_entry_point_imports_with_the_function_extra(
         empty_venv,
         "import importlib.util, json; print(json.dumps(importlib.util.find_spec('spotify_enrichment_dev')))",
     )
+    installed = in_venv(
+        empty_venv,
+        "import importlib.metadata as m, json;"
+        "print(json.dumps([f\"{d.metadata['Name']}=={d.version}\" for d in m.distributions()]))",
+    )
+    deployed = pinned_closure("spotify-enrichment[function]", read_lock(PROJECT_ROOT / "requirements.lock"))
 
     assert entry_point is True
     assert dev_package is None
+    # the remote-function deploy's requirements.txt is exactly what pip installs with the extra
+    assert isinstance(installed, list)
+    assert {pin.lower() for pin in installed} - {"spotify-enrichment==0.1.0"} == {
+        pin.lower() for pin in deployed
+    }
