@@ -34,6 +34,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from spotify_enrichment_dev.dbt_runner import DbtProject  # noqa: E402
+from spotify_enrichment_dev.demo_data import generator_command  # noqa: E402
 from spotify_enrichment_dev.emulator_process import EmulatorProcess  # noqa: E402
 
 logger = logging.getLogger("demo")
@@ -119,18 +120,7 @@ def freshness_results(target: Path) -> str:
 
 
 def generate_demo_data(data_dir: Path, artists: int, plays: int, seed: int, environ: dict[str, str]) -> None:
-    command = [
-        sys.executable,
-        str(PROJECT_ROOT / "scripts" / "generate_demo_data.py"),
-        "--out",
-        str(data_dir),
-        "--artists",
-        str(artists),
-        "--plays",
-        str(plays),
-        "--seed",
-        str(seed),
-    ]
+    command = generator_command(PROJECT_ROOT, data_dir, artists=artists, plays=plays, seed=seed)
     run_step(
         "generate demo data",
         lambda: subprocess.run(command, cwd=PROJECT_ROOT, env=environ, check=False).returncode,

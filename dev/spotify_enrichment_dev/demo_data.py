@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +40,13 @@ IMAGE_URL_PREFIXES = ("ab6761610000e5eb", "ab67616100005174", "ab6761610000f178"
 # Canonical JSON inside the string quotes, computed once: lines are assembled by string formatting.
 _NAME_FIRST_JSON = tuple(json.dumps(word, ensure_ascii=False)[1:-1] for word in NAME_FIRST)
 _NAME_SECOND_JSON = tuple(json.dumps(word, ensure_ascii=False)[1:-1] for word in NAME_SECOND)
+
+
+def generator_command(project_dir: Path, out: Path, *, artists: int, plays: int, seed: int) -> list[str]:
+    """The command line of the project's generator, `scripts/generate_demo_data.py`, with this Python."""
+    script = project_dir / "scripts" / "generate_demo_data.py"
+    options = {"--out": out, "--artists": artists, "--plays": plays, "--seed": seed}
+    return [sys.executable, str(script), *(part for option in options.items() for part in map(str, option))]
 
 
 def _name_part_weights(words: tuple[str, ...]) -> npt.NDArray[np.float64]:

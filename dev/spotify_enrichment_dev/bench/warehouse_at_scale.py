@@ -8,7 +8,6 @@ The generator writes the listening history and the catalogue; the history is loa
 import itertools
 import logging
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,7 @@ from spotify_enrichment_dev.bench.landing_files import write_landing_file
 from spotify_enrichment_dev.bench.load import measure_empty_load, measure_load, run_loader
 from spotify_enrichment_dev.bench.results import LoadFigures, WarehouseFigures
 from spotify_enrichment_dev.bench.scale import BenchScale
+from spotify_enrichment_dev.demo_data import generator_command
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +53,7 @@ class GeneratedData:
 
 def generate_data(project_dir: Path, out: Path, *, artists: int, plays: int, seed: int) -> GeneratedData:
     """The project's generator, as `scripts/generate_demo_data.py` runs it."""
-    command = [
-        sys.executable,
-        str(project_dir / "scripts" / "generate_demo_data.py"),
-        "--out",
-        str(out),
-        "--artists",
-        str(artists),
-        "--plays",
-        str(plays),
-        "--seed",
-        str(seed),
-    ]
+    command = generator_command(project_dir, out, artists=artists, plays=plays, seed=seed)
     started = time.perf_counter()
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
