@@ -4,9 +4,12 @@ file to quarantine (named by line number) while the other files load; dry_run wr
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 from enrichment_helpers import Warehouse
+from support.dbt_runner import PROJECT_ROOT
 
 
 def test_the_same_landing_file_twice_adds_nothing(enriched: Warehouse) -> None:
@@ -76,3 +79,18 @@ def test_a_corrupt_line_quarantines_its_file_and_the_other_files_load(enriched: 
     ).read_text()
     assert "line 3: not valid JSON" in report
     assert "20300101T000000Z_artist_enrichment.jsonl" in enriched.files("archive")
+
+
+def test_a_relative_landing_uri_leaving_the_project_is_reported_where_it_resolved(
+    enriched: Warehouse, tmp_path: Path
+) -> None:
+    """Issue 16: `landing_uri: ../../x` resolves against the project folder, wherever dbt runs from;
+    allowed, but the summary names the absolute folder it resolved to."""
+    outside = tmp_path / "outside_the_project"
+    relative = os.path.relpath(outside, PROJECT_ROOT)
+    assert relative.startswith("..")
+
+    result = enriched.load(landing_uri=relative, dry_run=True)
+
+    assert result.returncode == 0, str(result)
+    assert f"0 landing files in {outside}:" in result.output
