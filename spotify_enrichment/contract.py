@@ -356,12 +356,7 @@ def _scalar_check(column: Field, value_sql: str) -> str:
 def _value_check(column: Field, value_sql: str, depth: int) -> str:
     if column.kind == "array":
         assert column.item is not None
-        element = f"item{depth}"
-        inner = _value_check(column.item, element, depth + 1)
-        present = (
-            f"json_type({value_sql}) = 'ARRAY' and coalesce(list_bool_and(list_transform("
-            f"from_json({value_sql}, '[\"json\"]'), {element} -> {inner})), true)"
-        )
+        present = f"json_type({value_sql}) = 'ARRAY' and " + _elements_check(column.item, value_sql, depth)
     elif column.kind == "struct":
         present = _object_check(column.fields, value_sql, depth)
     else:
@@ -371,37 +366,106 @@ def _value_check(column: Field, value_sql: str, depth: int) -> str:
     return f"(not {_is_json_null(value_sql)} and {present})"
 
 
-def _object_check(fields: tuple[Field, ...], object_sql: str, depth: int) -> str:
-    names = ", ".join(_sql_string(column.name) for column in fields)
+def _all(list_sql: str, variable: str, predicate: str) -> str:
+    return f"coalesce(list_bool_and(list_transform({list_sql}, {variable} -> {predicate})), true)"
+
+
+def _elements_check(item: Field, array_sql: str, depth: int) -> str:
+    """Every element of a JSON array. An array of flat structs (images) is checked column by column
+    with wildcard paths, which parse the array once per column instead of once per element."""
+    element = f"item{depth}"
+    if item.kind != "struct" or item.nullable or any(sub.kind in ("array", "struct") for sub in item.fields):
+        return _all(f"json_extract({array_sql}, '$[*]')", element, _value_check(item, element, depth + 1))
+    names = ", ".join(_sql_string(sub.name) for sub in item.fields)
     checks = [
-        f"json_type({object_sql}) = 'OBJECT'",
-        f"list_has_all([{names}], json_keys({object_sql}))",
-        # A repeated key means different things to different readers (first or last wins).
-        f"len(json_keys({object_sql})) = len(list_distinct(json_keys({object_sql})))",
+        _all(f"json_type({array_sql}, '$[*]')", element, f"{element} = 'OBJECT'"),
+        _all(
+            f"json_keys({array_sql}, '$[*]')",
+            element,
+            f"list_has_all([{names}], {element}) and len({element}) = len(list_distinct({element}))",
+        ),
     ]
-    checks.extend(
-        _value_check(column, f"({object_sql} -> {_json_key(column.name)})", depth) for column in fields
-    )
+    for sub in item.fields:
+        _json_key(sub.name)
+        values = f"json_extract({array_sql}, {_sql_string(f'$[*].{sub.name}')})"
+        if not sub.nullable:
+            # A wildcard path skips elements without the key: every element must have it.
+            checks.append(f"len({values}) = json_array_length({array_sql})")
+        checks.append(_all(values, element, _value_check(sub, element, depth + 1)))
     return " and ".join(checks)
 
 
-def duckdb_check_sql(record_type: RecordType, line_sql: str = "line") -> str:
-    """A boolean SQL expression over one line's JSON value: true exactly when `line_error` is None
-    (up to the clock, which each side reads for itself)."""
-    return f"coalesce({_object_check(record_type.fields, line_sql, 0)}, false)"
+def _object_check(fields: tuple[Field, ...], object_sql: str, depth: int) -> str:
+    """Each `->` would parse the whole document again, so the object is parsed once into its keys and
+    the values of its columns (a one-element list_transform binds them, as SQL has no `let`)."""
+    names = ", ".join(_sql_string(column.name) for column in fields)
+    paths = ", ".join(_sql_string(f"$.{column.name}") for column in fields)
+    bound = f"bound{depth}"
+    checks = [
+        f"list_has_all([{names}], {bound}.keys)",
+        # A repeated key means different things to different readers (first or last wins).
+        f"len({bound}.keys) = len(list_distinct({bound}.keys))",
+    ]
+    for position, column in enumerate(fields, start=1):
+        _json_key(column.name)
+        checks.append(_value_check(column, f"{bound}.vals[{position}]", depth + 1))
+    binding = f"[struct_pack(keys := json_keys({object_sql}), vals := json_extract({object_sql}, [{paths}]))]"
+    return (
+        f"json_type({object_sql}) = 'OBJECT' and list_bool_and(list_transform({binding}, {bound} -> "
+        + " and ".join(checks)
+        + "))"
+    )
 
 
-def duckdb_select_sql(record_type: RecordType, line_sql: str = "line") -> str:
-    """The typed columns of one (checked) line, in contract order, for `insert ... select`."""
+# The DuckDB load reads a file in two passes, each parsing every line once (`->` on a whole line would
+# parse it again per column): the keys of each line as an object (`read_ndjson_objects`, `json_keys`),
+# then its columns as JSON values (`read_json` with every column typed JSON, so nothing is coerced).
+
+
+def duckdb_keys_check_sql(record_type: RecordType, line_sql: str = "line") -> str:
+    """True when one line (a JSON value) is an object whose keys are contract columns, none repeated."""
+    names = ", ".join(_sql_string(column.name) for column in record_type.fields)
+    keys = f"json_keys({line_sql})"
+    return (
+        f"coalesce(json_type({line_sql}) = 'OBJECT' and list_has_all([{names}], {keys})"
+        # A repeated key means different things to different readers (first or last wins).
+        f" and len({keys}) = len(list_distinct({keys})), false)"
+    )
+
+
+def duckdb_values_check_sql(record_type: RecordType) -> str:
+    """True when every column value of one line (read as JSON by `duckdb_read_columns(json=True)`)
+    keeps the contract's rules; with the keys check, exactly when `line_error` is None (up to the
+    clock, which each side reads for itself)."""
+    checks = [_value_check(column, f'"{_json_name(column.name)}"', 1) for column in record_type.fields]
+    return f"coalesce({' and '.join(checks)}, false)"
+
+
+def _json_name(name: str) -> str:
+    _json_key(name)
+    return name
+
+
+def duckdb_read_columns(record_type: RecordType, *, json: bool) -> str:
+    """The `columns` argument of read_json: every column as JSON (for the check) or typed (for the
+    insert, once the check passed: then no value can be coerced)."""
+
+    def column_type(column: Field) -> str:
+        if json:
+            return "JSON"
+        return "timestamptz" if column.kind == "timestamp" else duckdb_type(column)
+
+    return "{" + ", ".join(f"{_json_name(c.name)}: '{column_type(c)}'" for c in record_type.fields) + "}"
+
+
+def duckdb_select_sql(record_type: RecordType) -> str:
+    """The lake columns of one checked line read with `duckdb_read_columns(json=False)`, in contract
+    order, for `insert ... select` (timestamps to UTC)."""
     columns = []
     for column in record_type.fields:
-        value = f"{line_sql} -> {_json_key(column.name)}"
-        name = f'"{column.name}"'
-        if column.kind == "string":
-            columns.append(f"json_extract_string({value}, '$') as {name}")
-        elif column.kind == "timestamp":
-            utc = f"timezone('UTC', cast(json_extract_string({value}, '$') as timestamptz))"
-            columns.append(f"cast({utc} as timestamp) as {name}")
+        name = f'"{_json_name(column.name)}"'
+        if column.kind == "timestamp":
+            columns.append(f"cast(timezone('UTC', {name}) as timestamp) as {name}")
         else:
-            columns.append(f"cast({value} as {duckdb_type(column)}) as {name}")
+            columns.append(name)
     return ",\n".join(columns)

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 import duckdb
 
-from spotify_enrichment.contract import RecordType, duckdb_check_sql, duckdb_select_sql
+from spotify_enrichment.contract import (
+    RecordType,
+    duckdb_keys_check_sql,
+    duckdb_read_columns,
+    duckdb_select_sql,
+    duckdb_values_check_sql,
+)
 from spotify_enrichment.errors import BadInputError
 from spotify_enrichment.landing_check import FileCheck, check_lines
 from spotify_enrichment.loader import StagedFile
@@ -27,8 +33,16 @@ def checked_relation(relation: str) -> str:
     return relation
 
 
-def _lines_sql() -> str:
+def _objects_sql() -> str:
     return f"select json as line from read_ndjson_objects($path, maximum_object_size = {MAX_OBJECT_BYTES})"  # noqa: S608
+
+
+def _columns_sql(record_type: RecordType, *, json: bool) -> str:
+    columns = duckdb_read_columns(record_type, json=json)
+    return (
+        f"read_json($path, format = 'newline_delimited', columns = {columns}, "
+        f"maximum_object_size = {MAX_OBJECT_BYTES})"
+    )
 
 
 @dataclass
@@ -56,13 +70,21 @@ class DuckDBWarehouse:
         return {row[0] for row in rows}
 
     def check(self, staged: StagedFile) -> FileCheck:
-        query = f"""
-            select count(*), count(*) filter (where not {duckdb_check_sql(staged.record_type)})
-            from ({_lines_sql()})
+        record_type = staged.record_type
+        keys_query = f"""
+            select count(*), count(*) filter (where not {duckdb_keys_check_sql(record_type)})
+            from ({_objects_sql()})
         """  # noqa: S608
+        values_query = f"""
+            select count(*) filter (where not {duckdb_values_check_sql(record_type)})
+            from {_columns_sql(record_type, json=True)}
+        """  # noqa: S608
+        parameters = {"path": str(staged.local_path)}
         cursor = self.connection.cursor()
         try:
-            records, bad = cursor.execute(query, {"path": str(staged.local_path)}).fetchone() or (0, 0)
+            records, bad = cursor.execute(keys_query, parameters).fetchone() or (0, 0)
+            if bad == 0:
+                (bad,) = cursor.execute(values_query, parameters).fetchone() or (0,)
         except duckdb.Error as error:
             reason: str | None = str(error).splitlines()[0]
         else:
@@ -95,7 +117,7 @@ class DuckDBWarehouse:
                     {duckdb_select_sql(record_type)},
                     $source_file as "sourceFile",
                     cast($loaded_at as timestamp) as "loadedAt"
-                from ({_lines_sql()})
+                from {_columns_sql(record_type, json=False)}
                 """,  # noqa: S608
                 parameters,
             )

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from support.dbt_runner import DbtProject
 
-from spotify_enrichment.contract import duckdb_select_sql
+from spotify_enrichment.contract import duckdb_read_columns, duckdb_select_sql
 from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec
+
+COLUMNS = duckdb_read_columns(ARTIST_ENRICHMENT, json=False)
 
 # Builds a warehouse from the small demo data plus an enrichment fixture: (name, fixture spec) -> project.
 WarehouseFactory = Callable[[str, FixtureSpec], DbtProject]
@@ -32,7 +34,7 @@ def append_landing_file(project: DbtProject, landing_file: Path, loaded_at: date
                 {duckdb_select_sql(ARTIST_ENRICHMENT)},
                 ? as sourceFile,
                 cast(? as timestamp) as loadedAt
-            from (select json as line from read_ndjson_objects(?))
+            from read_json(?, format = 'newline_delimited', columns = {COLUMNS})
             """,  # noqa: S608 - SQL from the contract; every value is a bound parameter
             [landing_file.name, loaded_at.replace(tzinfo=None), str(landing_file)],
         )
