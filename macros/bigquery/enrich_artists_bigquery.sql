@@ -262,11 +262,16 @@ drop table if exists `{{ run.answers }}`
 -#}
 {% macro create_spotify_remote_function(endpoint, connection, dry_run=false) %}
     {% set ddl = spotify_enrichment.spotify_remote_function_ddl(endpoint, connection) %}
+    {{ return(spotify_enrichment.run_function_ddl(ddl, spotify_enrichment.bigquery_remote_function_name(), endpoint, dry_run)) }}
+{% endmacro %}
+
+{#- Print the CREATE FUNCTION (dry_run) or run it and say what was created; returns the statement. -#}
+{% macro run_function_ddl(ddl, function_name, endpoint, dry_run) %}
     {% if dry_run %}
         {{ log(ddl, info=true) }}
     {% else %}
         {% do run_query(ddl) %}
-        {{ log("created " ~ spotify_enrichment.bigquery_remote_function_name() ~ " -> " ~ endpoint, info=true) }}
+        {{ log("created " ~ function_name ~ " -> " ~ endpoint, info=true) }}
     {% endif %}
     {{ return(ddl) }}
 {% endmacro %}
@@ -283,13 +288,7 @@ drop table if exists `{{ run.answers }}`
         spotify_enrichment.bigquery_load_function_name(), 'spotify_landing_load_function',
         'landing_uri string, lake_dataset string, dry_run bool, owner string', endpoint, connection, 1
     ) %}
-    {% if dry_run %}
-        {{ log(ddl, info=true) }}
-    {% else %}
-        {% do run_query(ddl) %}
-        {{ log("created " ~ spotify_enrichment.bigquery_load_function_name() ~ " -> " ~ endpoint, info=true) }}
-    {% endif %}
-    {{ return(ddl) }}
+    {{ return(spotify_enrichment.run_function_ddl(ddl, spotify_enrichment.bigquery_load_function_name(), endpoint, dry_run)) }}
 {% endmacro %}
 
 {% macro spotify_remote_function_ddl(endpoint, connection) %}

@@ -15,6 +15,8 @@ from typing import Any
 import duckdb
 from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult, parse_cache
 
+from spotify_enrichment.contract import duckdb_type
+from spotify_enrichment.records import lake_tables
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 DEMO_ARTISTS = 300
@@ -179,3 +181,16 @@ class Snapshots:
     enriched: Warehouse
     backfill_output: str
     build_output: str
+
+
+def contract_lake(path: Path) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    """A DuckDB file with schema `lake` holding every table of the landing contract, and the relation of
+    each as dbt would render it (what the load step is given)."""
+    connection = duckdb.connect(str(path))
+    connection.execute("create schema lake")
+    relations = {}
+    for name, table in lake_tables().items():
+        columns = ", ".join(f'"{column.name}" {duckdb_type(column)}' for column in table.fields)
+        connection.execute(f"create table lake.{name} ({columns})")
+        relations[name] = f'"{path.stem}"."lake"."{name}"'
+    return connection, relations

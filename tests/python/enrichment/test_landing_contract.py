@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from enrichment_helpers import contract_lake
 
 from spotify_enrichment import loader
 from spotify_enrichment.contract import (
@@ -23,7 +24,7 @@ from spotify_enrichment.contract import (
 from spotify_enrichment.errors import BadInputError
 from spotify_enrichment.landing import LocalStore, landing_file_name, landing_file_owner
 from spotify_enrichment.landing_check import check_lines
-from spotify_enrichment.records import ARTIST_ENRICHMENT, lake_tables
+from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -168,16 +169,7 @@ def test_the_artist_landing_columns_are_written_in_one_python_definition() -> No
 
 
 def duckdb_lake(tmp_path: Path) -> DuckDBWarehouse:
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    connection.execute("create schema lake")
-    relations = {}
-    for name, table in lake_tables().items():
-        from spotify_enrichment.contract import duckdb_type  # noqa: PLC0415
-
-        columns = ", ".join(f'"{column.name}" {duckdb_type(column)}' for column in table.fields)
-        connection.execute(f"create table lake.{name} ({columns})")
-        relations[name] = f'"w"."lake"."{name}"'
-    return DuckDBWarehouse(connection, relations)
+    return DuckDBWarehouse(*contract_lake(tmp_path / "w.duckdb"))
 
 
 def test_the_duckdb_load_coerces_nothing_the_line_check_rejects(tmp_path: Path) -> None:

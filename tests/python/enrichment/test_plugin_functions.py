@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import duckdb
+from enrichment_helpers import contract_lake
 
-from spotify_enrichment.contract import duckdb_type
 from spotify_enrichment.dbt_duckdb_plugin import register_sql_functions
-from spotify_enrichment.records import ARTIST_ENRICHMENT, lake_tables
+from spotify_enrichment.records import ARTIST_ENRICHMENT
 
 
 def call(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
@@ -17,13 +17,7 @@ def call(connection: duckdb.DuckDBPyConnection, sql: str) -> object:
 
 
 def test_the_load_step_is_one_sql_call_that_loads_on_its_own_connection(tmp_path: Path) -> None:
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    connection.execute("create schema lake")
-    relations = {}
-    for name, table in lake_tables().items():
-        columns = ", ".join(f'"{column.name}" {duckdb_type(column)}' for column in table.fields)
-        connection.execute(f"create table lake.{name} ({columns})")
-        relations[name] = f'"w"."lake"."{name}"'
+    connection, relations = contract_lake(tmp_path / "w.duckdb")
     landing = tmp_path / "landing" / "spotify" / "landing"
     landing.mkdir(parents=True)
     good = '{"artistId": "0OdUWJ0sBjDrqHygGUXeCF", "enrichedAt": "2026-11-28T16:42:00Z", "status": "not_found", "apiMode": "single", "runId": "r"}'  # noqa: E501
