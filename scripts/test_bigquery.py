@@ -50,7 +50,6 @@ BUCKET = "spotify-enrichment-test"
 EMULATOR_PROJECT = "local-project"
 EMULATOR_TARGET = "bq_emulator"
 HUB_TABLE = "hub_music__svc_dim_artists"
-LAKE_ENRICHMENT = "lake_spotify__normalized_artist_enrichment"
 LISTENING_HISTORY = "lake_spotify__normalized_listening_history"
 WAREHOUSES = ("bigquery", "duckdb")
 

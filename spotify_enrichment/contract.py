@@ -315,10 +315,11 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _json_key(name: str) -> str:
+def _json_name(name: str) -> str:
+    """A column name as it goes into SQL and JSON paths, which only a plain identifier may."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise TypeError(f"column name {name!r} is not a plain identifier")
-    return f"'{name}'"
+    return name
 
 
 def _is_json_null(value_sql: str) -> str:
@@ -366,6 +367,13 @@ def _value_check(column: Field, value_sql: str, depth: int) -> str:
     return f"(not {_is_json_null(value_sql)} and {present})"
 
 
+def _keys_check(fields: tuple[Field, ...], keys_sql: str) -> str:
+    """The keys of an object are columns of `fields`, none repeated: a repeated key means different
+    things to different readers (first or last wins)."""
+    names = ", ".join(_sql_string(_json_name(column.name)) for column in fields)
+    return f"list_has_all([{names}], {keys_sql}) and len({keys_sql}) = len(list_distinct({keys_sql}))"
+
+
 def _all(list_sql: str, variable: str, predicate: str) -> str:
     return f"coalesce(list_bool_and(list_transform({list_sql}, {variable} -> {predicate})), true)"
 
@@ -376,18 +384,12 @@ def _elements_check(item: Field, array_sql: str, depth: int) -> str:
     element = f"item{depth}"
     if item.kind != "struct" or item.nullable or any(sub.kind in ("array", "struct") for sub in item.fields):
         return _all(f"json_extract({array_sql}, '$[*]')", element, _value_check(item, element, depth + 1))
-    names = ", ".join(_sql_string(sub.name) for sub in item.fields)
     checks = [
         _all(f"json_type({array_sql}, '$[*]')", element, f"{element} = 'OBJECT'"),
-        _all(
-            f"json_keys({array_sql}, '$[*]')",
-            element,
-            f"list_has_all([{names}], {element}) and len({element}) = len(list_distinct({element}))",
-        ),
+        _all(f"json_keys({array_sql}, '$[*]')", element, _keys_check(item.fields, element)),
     ]
     for sub in item.fields:
-        _json_key(sub.name)
-        values = f"json_extract({array_sql}, {_sql_string(f'$[*].{sub.name}')})"
+        values = f"json_extract({array_sql}, {_sql_string(f'$[*].{_json_name(sub.name)}')})"
         if not sub.nullable:
             # A wildcard path skips elements without the key: every element must have it.
             checks.append(f"len({values}) = json_array_length({array_sql})")
@@ -398,16 +400,10 @@ def _elements_check(item: Field, array_sql: str, depth: int) -> str:
 def _object_check(fields: tuple[Field, ...], object_sql: str, depth: int) -> str:
     """Each `->` would parse the whole document again, so the object is parsed once into its keys and
     the values of its columns (a one-element list_transform binds them, as SQL has no `let`)."""
-    names = ", ".join(_sql_string(column.name) for column in fields)
-    paths = ", ".join(_sql_string(f"$.{column.name}") for column in fields)
+    paths = ", ".join(_sql_string(f"$.{_json_name(column.name)}") for column in fields)
     bound = f"bound{depth}"
-    checks = [
-        f"list_has_all([{names}], {bound}.keys)",
-        # A repeated key means different things to different readers (first or last wins).
-        f"len({bound}.keys) = len(list_distinct({bound}.keys))",
-    ]
+    checks = [_keys_check(fields, f"{bound}.keys")]
     for position, column in enumerate(fields, start=1):
-        _json_key(column.name)
         checks.append(_value_check(column, f"{bound}.vals[{position}]", depth + 1))
     binding = f"[struct_pack(keys := json_keys({object_sql}), vals := json_extract({object_sql}, [{paths}]))]"
     return (
@@ -424,13 +420,8 @@ def _object_check(fields: tuple[Field, ...], object_sql: str, depth: int) -> str
 
 def duckdb_keys_check_sql(record_type: RecordType, line_sql: str = "line") -> str:
     """True when one line (a JSON value) is an object whose keys are contract columns, none repeated."""
-    names = ", ".join(_sql_string(column.name) for column in record_type.fields)
-    keys = f"json_keys({line_sql})"
-    return (
-        f"coalesce(json_type({line_sql}) = 'OBJECT' and list_has_all([{names}], {keys})"
-        # A repeated key means different things to different readers (first or last wins).
-        f" and len({keys}) = len(list_distinct({keys})), false)"
-    )
+    keys = _keys_check(record_type.fields, f"json_keys({line_sql})")
+    return f"coalesce(json_type({line_sql}) = 'OBJECT' and {keys}, false)"
 
 
 def duckdb_values_check_sql(record_type: RecordType) -> str:
@@ -439,11 +430,6 @@ def duckdb_values_check_sql(record_type: RecordType) -> str:
     clock, which each side reads for itself)."""
     checks = [_value_check(column, f'"{_json_name(column.name)}"', 1) for column in record_type.fields]
     return f"coalesce({' and '.join(checks)}, false)"
-
-
-def _json_name(name: str) -> str:
-    _json_key(name)
-    return name
 
 
 def duckdb_read_columns(record_type: RecordType, *, json: bool) -> str:

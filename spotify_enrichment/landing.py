@@ -39,7 +39,7 @@ from requests import RequestException
 from spotify_enrichment.contract import line_error
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing_check import parse_line
-from spotify_enrichment.records import ARTIST_ENRICHMENT, LandingRecord
+from spotify_enrichment.records import ARTIST_ENRICHMENT, WAREHOUSE_ID_REGEX, LandingRecord
 from spotify_enrichment.transform import record_to_json_line
 
 logger = logging.getLogger(__name__)
@@ -48,12 +48,15 @@ LANDING_PREFIX = "spotify/landing/"
 ARCHIVE_PREFIX = "spotify/archive/"
 QUARANTINE_PREFIX = "spotify/quarantine/"
 PARTIAL_PREFIX = "spotify/partial/"
-LANDING_SUFFIX = "_artist_enrichment.jsonl"
-LANDING_FILE_NAME = re.compile(r"\d{8}T\d{6}Z(?:_[0-9a-f]{8}(?:_[0-9a-f]{8})?)?_artist_enrichment\.jsonl")
+LANDING_SUFFIX = ARTIST_ENRICHMENT.landing_suffix
+_RUN_TAG = "[0-9a-f]{8}"
+LANDING_FILE_NAME = re.compile(
+    rf"\d{{8}}T\d{{6}}Z(?:_{_RUN_TAG}(?:_{WAREHOUSE_ID_REGEX})?)?{re.escape(LANDING_SUFFIX)}"
+)
 # `{stamp}_{token}_{owner}_...`: the owner is 8 hex digits naming the warehouse whose run landed the file
 # (`landing_owner` in the dbt macros), so warehouses sharing one landing location each load their own.
-OWNER = re.compile(r"[0-9a-f]{8}")
-_OWNED_NAME = re.compile(r"\d{8}T\d{6}Z_[0-9a-f]{8}_(?P<owner>[0-9a-f]{8})_")
+OWNER = re.compile(WAREHOUSE_ID_REGEX)
+_OWNED_NAME = re.compile(rf"\d{{8}}T\d{{6}}Z_{_RUN_TAG}_(?P<owner>{WAREHOUSE_ID_REGEX})_")
 _CHUNK_NAME = re.compile(r"part-(\d{6})\.jsonl")
 _RUN_FILE = "run.json"
 # A run renews its marker this often; a marker from another host older than the stale limit belongs to

@@ -88,12 +88,15 @@ class ListeningHistoryRow(TypedDict):
 LISTENING_HISTORY = Table("lake_spotify__normalized_listening_history", fields_of(ListeningHistoryRow))
 
 
+WAREHOUSE_ID_REGEX = "[0-9a-f]{8}"
+
+
 class WarehouseIdentityRow(TypedDict):
     """Who this warehouse is, for the landing files its runs write (`{stamp}_{token}_{owner}_...`):
     warehouses sharing one landing location each load only their own files. Made once, with the lake
     tables; a copy of the warehouse is the same warehouse."""
 
-    warehouseId: Annotated[str, Pattern("[0-9a-f]{8}", "8 hex digits")]
+    warehouseId: Annotated[str, Pattern(WAREHOUSE_ID_REGEX, "8 hex digits")]
     createdAt: Timestamp
 
 

@@ -80,16 +80,14 @@
     {% set stamp = started.strftime('%Y%m%dT%H%M%SZ') %}
     {% set bucket = spotify_enrichment.bigquery_landing_bucket() %}
     {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
-    {% set ledger = spotify_enrichment.lake_source_relation('lake_spotify__artist_enrichment_load_ledger') %}
     {% set scratch_prefix = enrichment.database ~ '.' ~ enrichment.schema ~ '.lake_spotify__artist_enrichment_' %}
     {% set run = {
         'stamp': stamp,
         'run_id': 'bq_' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:12],
         'bucket': bucket,
         'landing_pattern': bucket ~ '/spotify/landing/' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:8]
-            ~ '_' ~ spotify_enrichment.landing_owner() ~ '_*_artist_enrichment.jsonl',
-        'enrichment': enrichment,
-        'ledger': ledger,
+            ~ '_' ~ spotify_enrichment.landing_owner() ~ '_*'
+            ~ spotify_enrichment.lake_contract().record_types.artist_enrichment.landing_suffix,
         'answers': scratch_prefix ~ 'answers_' ~ stamp,
         'function': spotify_enrichment.bigquery_remote_function_name(),
     } %}
