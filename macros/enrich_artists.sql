@@ -9,18 +9,18 @@
     Fails (non-zero exit) when Spotify stopped the run (auth, quota, rate-limit cap), after loading what
     was fetched before the stop, and when a landing file had to be quarantined.
 -#}
-{% macro enrich_artists(mode='incremental', dry_run=false, limit=none, lookback_days=7, stale_after_days=90) %}
+{% macro enrich_artists(mode='incremental', dry_run=false, limit=none, lookback_days=7, stale_after_days=90, force=false) %}
     {#- Referencing kwargs makes Jinja collect unknown arguments there instead of failing with its own error. -#}
-    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, kwargs) %}
-    {{ return(adapter.dispatch('enrich_artists', 'spotify_enrichment')(mode, dry_run, limit, lookback_days, stale_after_days)) }}
+    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, kwargs, force) %}
+    {{ return(adapter.dispatch('enrich_artists', 'spotify_enrichment')(mode, dry_run, limit, lookback_days, stale_after_days, force)) }}
 {% endmacro %}
 
 {#-
     Every argument is checked before any of it reaches SQL: numbers against their ranges (the day counts
     become INTEGER intervals, 100 years is beyond any listening history), unknown names against the list.
 -#}
-{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, unknown={}) %}
-    {% set accepted = ['mode', 'dry_run', 'limit', 'lookback_days', 'stale_after_days'] %}
+{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, unknown={}, force=false) %}
+    {% set accepted = ['mode', 'dry_run', 'limit', 'lookback_days', 'stale_after_days', 'force'] %}
     {% set max_days = 36500 %}
     {% set max_limit = 2147483647 %}
     {% set problems = [] %}
@@ -30,9 +30,11 @@
     {% if mode not in ['backfill', 'incremental', 'refresh'] %}
         {% do problems.append("mode must be backfill, incremental or refresh, got: " ~ mode) %}
     {% endif %}
-    {% if dry_run not in [true, false] %}
-        {% do problems.append("dry_run must be true or false, got: " ~ dry_run) %}
-    {% endif %}
+    {% for name, value in [('dry_run', dry_run), ('force', force)] %}
+        {% if value not in [true, false] %}
+            {% do problems.append(name ~ " must be true or false, got: " ~ value) %}
+        {% endif %}
+    {% endfor %}
     {% if limit is not none and not (limit is integer and 0 < limit <= max_limit) %}
         {% do problems.append("limit must be a positive whole number or null, got: " ~ limit
             ~ " (allowed: 1 to " ~ max_limit ~ ", or null for all)") %}
@@ -47,7 +49,7 @@
     {% endif %}
 {% endmacro %}
 
-{% macro default__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{% macro default__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, force=false) %}
     {% do exceptions.raise_compiler_error(
         "enrich_artists is not implemented for target type " ~ target.type
         ~ "; run it on the local (DuckDB) target"
@@ -60,11 +62,11 @@
     reuse enrich_artists_worklist_sql (portable) and report with enrich_artists_summary_line.
 -#}
 
-{% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, force=false) %}
     {% do spotify_enrichment.create_lake_tables() %}
+    {% set landing = spotify_enrichment.resolved_landing_uri() %}
     {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
     {% set due = run_query("select count(*) from (" ~ worklist_sql ~ ") as worklist").columns[0].values()[0] %}
-    {% set landing = spotify_enrichment.resolved_landing_uri() %}
 
     {% if dry_run %}
         {% do spotify_enrichment.log_worklist_preview(worklist_sql, mode, due) %}
@@ -72,11 +74,35 @@
         {{ return({'mode': mode, 'dry_run': true, 'due': due}) }}
     {% endif %}
 
+    {#- One run at a time per landing location: the second fails here, naming the first. -#}
+    {% set lock = spotify_enrichment.plugin_call('spotify_run_lock', [landing, invocation_id, true]) %}
+    {% if not lock.ok %}
+        {% do exceptions.raise_compiler_error("enrich_artists: " ~ lock.message) %}
+    {% endif %}
+    {% set result = spotify_enrichment.duckdb_enrich_artists_locked(mode, worklist_sql, due, landing, force) %}
+    {% do spotify_enrichment.plugin_call('spotify_run_lock', [landing, invocation_id, false]) %}
+    {% if result.problems %}
+        {% do exceptions.raise_compiler_error("enrich_artists: " ~ (result.problems | join("; "))) %}
+    {% endif %}
+    {{ return(result) }}
+{% endmacro %}
+
+{#- The run itself, under the run lock; returns its summary and the problems that fail it. -#}
+{% macro duckdb_enrich_artists_locked(mode, worklist_sql, due, landing, force) %}
+    {% set memory = spotify_enrichment.enrichment_run_memory('spotify') %}
     {% set summary = {
         'requested': 0, 'ok': 0, 'not_found': 0, 'failed': 0, 'invalid': 0, 'file': none, 'seconds': 0,
-        'api_mode': none, 'stop_reason': none, 'message': none, 'invalid_ids': [], 'failed_ids': []
+        'api_mode': none, 'stop_reason': none, 'message': none, 'invalid_ids': [], 'failed_ids': [],
+        'requests': 0, 'rate_limited': 0, 'run_id': invocation_id,
+        'started_at': modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')
     } %}
-    {% if due == 0 %}
+    {% set waiting = memory.retry_not_before is not none and not force and due > 0 %}
+    {% if waiting %}
+        {% do summary.update({'requested': due, 'stop_reason': 'waiting', 'message':
+            "Spotify asked to wait until " ~ memory.retry_not_before ~ " UTC; nothing was sent"}) %}
+        {{ log("enrich_artists: " ~ summary.message ~ " (" ~ due ~ " artists wait; run again after that time,"
+            ~ " or pass force: true)", info=true) }}
+    {% elif due == 0 %}
         {{ log("enrich_artists: no artists to enrich (mode " ~ mode ~ "); the Spotify API was not called", info=true) }}
     {% else %}
         {{ log("enrich_artists: mode " ~ mode ~ ": fetching " ~ due ~ " artists, landing in " ~ landing, info=true) }}
@@ -86,7 +112,8 @@
                 {{ spotify_enrichment.sql_string(landing) }},
                 {{ spotify_enrichment.sql_string(invocation_id) }},
                 {{ spotify_enrichment.sql_string(invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.') }},
-                {{ spotify_enrichment.sql_string(spotify_enrichment.landing_owner()) }}
+                {{ spotify_enrichment.sql_string(spotify_enrichment.landing_owner()) }},
+                {{ spotify_enrichment.sql_string(tojson({'regimes': memory.regimes})) }}
             )
             from ({{ worklist_sql }}) as worklist
         {% endset %}
@@ -94,6 +121,9 @@
     {% endif %}
 
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
+    {% do spotify_enrichment.record_enrichment_run(
+        landing, 'spotify', mode, summary, loaded, memory.retry_not_before if waiting else none
+    ) %}
     {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
 
     {% if summary.invalid %}
@@ -101,21 +131,38 @@
             ~ (summary.invalid_ids[:10] | join(", ")) ~ (" ..." if summary.invalid > 10 else ""), info=true) }}
     {% endif %}
     {% if summary.failed %}
-        {{ log("enrich_artists: warning: " ~ summary.failed ~ " artists failed after retries and will be asked again next run: "
-            ~ (summary.failed_ids[:10] | join(", ")) ~ (" ..." if summary.failed > 10 else ""), info=true) }}
+        {{ log("enrich_artists: warning: " ~ summary.failed ~ " artists failed after retries and will be asked again by the next run"
+            ~ " once their next attempt is due: " ~ (summary.failed_ids[:10] | join(", ")) ~ (" ..." if summary.failed > 10 else ""), info=true) }}
     {% endif %}
+    {% do spotify_enrichment.report_given_up('spotify') %}
     {% set problems = [] %}
-    {% if summary.stop_reason %}
+    {% if summary.stop_reason and not waiting %}
         {% do problems.append("the run stopped (" ~ summary.stop_reason ~ "): " ~ summary.message
             ~ ("; the answers fetched before the stop are loaded (" ~ loaded.rows ~ " rows)" if loaded.rows else "")) %}
     {% endif %}
     {% if loaded.quarantined %}
         {% do problems.append((loaded.quarantined | length) ~ " landing files quarantined: " ~ (loaded.quarantined | join(" | "))) %}
     {% endif %}
-    {% if problems %}
-        {% do exceptions.raise_compiler_error("enrich_artists: " ~ (problems | join("; "))) %}
+    {{ return({'mode': mode, 'dry_run': false, 'due': due, 'summary': summary, 'loaded': loaded, 'problems': problems}) }}
+{% endmacro %}
+
+{#- Warn about the artists that failed var enrichment_max_attempts times and are no longer asked. -#}
+{% macro report_given_up(source) %}
+    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set max_attempts = spotify_enrichment.checked_number_var('enrichment_max_attempts', 1, 1000, integer=true) %}
+    {% set retry_state_sql = spotify_enrichment.failure_retry_state_sql(
+        source, 'select artistId as itemId, enrichedAt as answeredAt from ' ~ enrichment
+    ) %}
+    {% set given_up = run_query(
+        "select itemId from (" ~ retry_state_sql ~ ") as retry_state where failedAttempts >= "
+        ~ max_attempts ~ " order by itemId"
+    ).columns[0].values() %}
+    {% if given_up %}
+        {{ log("enrich_artists: warning: " ~ (given_up | length) ~ " " ~ source ~ " items failed "
+            ~ max_attempts ~ " times (var enrichment_max_attempts) and are no longer asked: "
+            ~ (given_up[:10] | join(", ")) ~ (" ..." if (given_up | length) > 10 else "")
+            ~ "; see analyses/enrichment_failures.sql", info=true) }}
     {% endif %}
-    {{ return({'mode': mode, 'dry_run': false, 'due': due, 'summary': summary, 'loaded': loaded}) }}
 {% endmacro %}
 
 {#-
@@ -133,6 +180,8 @@
         ~ ", landing file " ~ spotify_enrichment.landed_file_now(summary.file, loaded)
         ~ ", " ~ ("%.1f" | format(summary.seconds | float)) ~ " s"
         ~ ", API mode " ~ (summary.api_mode or "none")
+        ~ ", requests " ~ summary.get('requests', 0)
+        ~ ", rate-limited " ~ summary.get('rate_limited', 0)
         ~ ", rows loaded " ~ loaded.get('rows', 0)
         ~ (", stopped: " ~ summary.stop_reason if summary.stop_reason else "")
     ) }}

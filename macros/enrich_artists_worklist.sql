@@ -4,6 +4,10 @@
       - incremental: artists first played in the last `lookback_days` days with no enrichment row yet;
       - refresh: artists whose latest enrichment (`ok` or `not_found`) is older than `stale_after_days`.
     Artists recorded `not_found` have an enrichment row, so only refresh asks about them again.
+    Artists that failed (lake_enrichment__failures) are asked again by every mode, incremental whatever
+    their first play, once their next attempt is due (backoff doubling from var
+    enrichment_retry_backoff_minutes), and no more after var enrichment_max_attempts failures since their
+    last answer (the run reports them).
     It reads the listening history source table through the SQL of lake_spotify__stg_listening_history
     (listening_history_staging_sql: the same normalised artist IDs as the hub), not through the built
     view or the hub, so plays loaded since the last `dbt build` count. The same SQL serves the real run
@@ -12,6 +16,10 @@
 {% macro enrich_artists_worklist_sql(mode, lookback_days=7, stale_after_days=90, limit=none) %}
     {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
     {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set max_attempts = spotify_enrichment.checked_number_var('enrichment_max_attempts', 1, 1000, integer=true) %}
+    {% set retry_state_sql = spotify_enrichment.failure_retry_state_sql(
+        'spotify', 'select artistId as itemId, enrichedAt as answeredAt from ' ~ enrichment
+    ) %}
     {% set worklist_sql %}
         with
 
@@ -31,6 +39,10 @@
                 artistId,
                 enrichedAt
             from {{ enrichment }}
+        ),
+
+        retry_state as (
+            {{ retry_state_sql | indent(12) }}
         ),
 
         artists as (
@@ -57,21 +69,39 @@
                 artists.artistName,
                 artists.firstPlayedAt,
                 artists.playCount,
-                latest_enrichments.lastEnrichedAt
+                latest_enrichments.lastEnrichedAt,
+                coalesce(retry_state.failedAttempts, 0) as failedAttempts,
+                retry_state.nextAttemptAt
             from artists
             left join latest_enrichments
                 on artists.artistId = latest_enrichments.artistId
+            left join retry_state
+                on artists.artistId = retry_state.itemId
+        ),
+
+        retryable as (
+            select *
+            from artists_with_enrichment
+            where
+                failedAttempts = 0
+                or (
+                    failedAttempts < {{ max_attempts }}
+                    and nextAttemptAt <= {{ spotify_enrichment.current_timestamp_utc() }}
+                )
         ),
 
         due as (
             select *
-            from artists_with_enrichment
+            from retryable
             {%- if mode == 'backfill' %}
             where lastEnrichedAt is null
             {%- elif mode == 'incremental' %}
             where
                 lastEnrichedAt is null
-                and firstPlayedAt >= {{ spotify_enrichment.timestamp_days_ago(lookback_days) }}
+                and (
+                    firstPlayedAt >= {{ spotify_enrichment.timestamp_days_ago(lookback_days) }}
+                    or failedAttempts > 0
+                )
             {%- else %}
             where lastEnrichedAt < {{ spotify_enrichment.timestamp_days_ago(stale_after_days) }}
             {%- endif %}

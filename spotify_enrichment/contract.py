@@ -54,7 +54,13 @@ class TimestampMarker:
     """Marks a `str` as an ISO 8601 timestamp with a UTC offset, at most MAX_CLOCK_SKEW in the future."""
 
 
+class ScheduledMarker:
+    """Marks a timestamp that may lie in the future (a moment planned, not observed)."""
+
+
 Timestamp = Annotated[str, TimestampMarker]
+# A moment planned ahead (`retryNotBefore`): the same text, no limit on how far ahead.
+ScheduledTimestamp = Annotated[str, TimestampMarker, ScheduledMarker]
 
 Scalar = Literal["string", "int", "bool", "float", "timestamp"]
 
@@ -71,6 +77,8 @@ class Field:
     choices: tuple[str, ...] = ()
     pattern: Pattern | None = None
     range: Range | None = None
+    # Timestamps only: True when the value may lie any distance in the future.
+    scheduled: bool = False
 
 
 _SCALARS: dict[Any, Scalar] = {str: "string", int: "int", bool: "bool", float: "float"}
@@ -80,7 +88,7 @@ def _field(name: str, annotation: Any) -> Field:
     nullable = False
     pattern: Pattern | None = None
     value_range: Range | None = None
-    timestamp = False
+    markers: set[Any] = set()
     while True:
         origin = get_origin(annotation)
         if origin is Annotated:
@@ -90,8 +98,8 @@ def _field(name: str, annotation: Any) -> Field:
                     pattern = extra
                 elif isinstance(extra, Range):
                     value_range = extra
-                elif extra is TimestampMarker:
-                    timestamp = True
+                else:
+                    markers.add(extra)
             continue
         if origin in (Union, types.UnionType) and type(None) in get_args(annotation):
             nullable = True
@@ -100,8 +108,8 @@ def _field(name: str, annotation: Any) -> Field:
             continue
         break
     common = {"name": name, "nullable": nullable, "pattern": pattern, "range": value_range}
-    if timestamp:
-        return Field(kind="timestamp", **common)
+    if TimestampMarker in markers:
+        return Field(kind="timestamp", scheduled=ScheduledMarker in markers, **common)
     if get_origin(annotation) is Literal:
         return Field(kind="string", choices=tuple(get_args(annotation)), **common)
     if get_origin(annotation) is list:
@@ -214,14 +222,14 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _timestamp_error(value: str, now: datetime) -> str | None:
+def _timestamp_error(value: str, now: datetime, *, scheduled: bool = False) -> str | None:
     if not _TIMESTAMP_PATTERN.fullmatch(value):
         return "is not an ISO 8601 timestamp with a UTC offset"
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return "is not a valid date and time"
-    if moment > now + MAX_CLOCK_SKEW:
+    if not scheduled and moment > now + MAX_CLOCK_SKEW:
         return f"is in the future (more than {int(MAX_CLOCK_SKEW.total_seconds() // 60)} minutes ahead)"
     return None
 
@@ -237,7 +245,7 @@ def _scalar_error(column: Field, value: Any, now: datetime) -> str | None:
     if kind == "float" and not (isinstance(value, int | float) and not isinstance(value, bool)):
         return "is not a number"
     if kind == "timestamp":
-        return _timestamp_error(value, now)
+        return _timestamp_error(value, now, scheduled=column.scheduled)
     return None
 
 
@@ -328,14 +336,15 @@ def _is_json_null(value_sql: str) -> str:
 
 def _scalar_check(column: Field, value_sql: str) -> str:
     text = f"json_extract_string({value_sql}, '$')"
+    skew = int(MAX_CLOCK_SKEW.total_seconds())
     checks = {
         "string": [f"json_type({value_sql}) = 'VARCHAR'"],
         "timestamp": [
             f"json_type({value_sql}) = 'VARCHAR'",
             f"regexp_full_match({text}, {_sql_string(TIMESTAMP_TEXT)})",
             f"try_cast({text} as timestamptz) is not null",
-            f"try_cast({text} as timestamptz) <= now() + to_seconds({int(MAX_CLOCK_SKEW.total_seconds())})",
-        ],
+        ]
+        + ([] if column.scheduled else [f"try_cast({text} as timestamptz) <= now() + to_seconds({skew})"]),
         "int": [
             f"json_type({value_sql}) in ('BIGINT', 'UBIGINT')",
             f"try_cast({value_sql} as bigint) is not null",

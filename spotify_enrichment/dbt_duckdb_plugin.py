@@ -11,7 +11,12 @@ macros read with `fromjson`. Artist IDs reach the fetcher as a `VARCHAR[]` value
 worklist query, never as SQL text.
 
     spotify_resolve_landing_uri(landing_uri, project_dir) -> JSON string (absolute folder or gs:// URI)
-    spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner, memory_json)
+        -> JSON FetchSummary (memory_json: {"regimes": {clientKey: "batch" | "single"}} from the run history)
+    spotify_land_run(landing_uri, project_dir, run_json, owner) -> JSON {"files": [...]}: the run record
+        and failure records of one run (run_json: source, mode, summary, rows_loaded, landing_file,
+        retry_not_before), landed for the next load
+    spotify_run_lock(landing_uri, run_id, take) -> JSON {"ok", "message"}: take or release the run lock
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
 """
 
@@ -22,6 +27,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +36,13 @@ from dbt_common.events.event_handler import DbtEventLoggingHandler, set_package_
 from dbt_common.events.functions import get_event_manager
 from duckdb import DuckDBPyConnection, list_type, sqltype
 
-from spotify_enrichment import loader
+from spotify_enrichment import loader, runs
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
-from spotify_enrichment.landing import OWNER
-from spotify_enrichment.settings import load_settings
+from spotify_enrichment.landing import OWNER, open_store
+from spotify_enrichment.records import ENRICHMENT_FAILURES, ENRICHMENT_RUNS
+from spotify_enrichment.run_lock import RunLock
+from spotify_enrichment.settings import Settings, load_settings
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 logger = logging.getLogger(__name__)
@@ -66,8 +74,8 @@ class ProgressLogger:
         self._last_logged = now
         self._finished_logged = finished
         logger.info(
-            "enrich_artists: %s/%s artists (ok %s, not_found %s, failed %s), %s requests, %s rate-limited, "
-            "%.1f artists/s, api mode %s",
+            "enrich_artists: %s/%s artists (ok %s, not_found %s, failed %s), %s requests, "
+            "%s rate-limited (429), %.1f artists/s, ETA %s, api mode %s",
             progress.done,
             progress.total,
             progress.ok,
@@ -76,21 +84,52 @@ class ProgressLogger:
             progress.requests,
             progress.rate_limited,
             progress.artists_per_second,
+            eta_text(progress),
             progress.api_mode,
         )
 
 
-def fetch_artists(
-    artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+def eta_text(progress: FetchProgress) -> str:
+    """Time left at the rate so far (`unknown` before the first answer), e.g. `1h02m` or `35s`."""
+    left = progress.total - progress.done
+    if left <= 0:
+        return "0s"
+    if progress.artists_per_second <= 0:
+        return "unknown"
+    seconds = int(left / progress.artists_per_second)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def _settings(project_dir: str) -> Settings:
+    dotenv_path = Path(project_dir) / ".env"
+    return load_settings(dotenv_path=dotenv_path if dotenv_path.is_file() else None)
+
+
+def fetch_artists(  # noqa: PLR0917 (a SQL function: positional arguments only)
+    artist_ids: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+    memory_json: str | None = None,
 ) -> str:
     """Fetch the artists and land them; returns the FetchSummary as one JSON line.
 
     Settings come from the environment and `{project_dir}/.env`. Spotify trouble (auth, quota,
     rate limit), unusable settings and an unusable landing location end up in the summary's
-    `stop_reason` and `message`; the macro decides the exit."""
-    dotenv_path = Path(project_dir) / ".env"
+    `stop_reason` and `message`; the macro decides the exit. `memory_json` carries what the run
+    history knows of each client ID's API regime (by `runs.client_key`)."""
     try:
-        settings = load_settings(dotenv_path=dotenv_path if dotenv_path.is_file() else None)
+        settings = _settings(project_dir)
+        memory = json.loads(memory_json) if memory_json else {}
+        regimes = memory.get("regimes") if isinstance(memory, dict) else None
+        regime = runs.remembered_regime(regimes or {}, runs.client_key(settings.client_id))
+        if regime:
+            logger.info("enrich_artists: the run history says this client ID's API regime is %s", regime)
         summary = fetch_to_landing(
             artist_ids or [],
             loader.resolve_landing_uri(landing_uri, project_dir),
@@ -98,6 +137,7 @@ def fetch_artists(
             run_id=run_id or None,
             owner=owner or None,
             progress=ProgressLogger(),
+            api_regime=regime,  # type: ignore[arg-type]
         )
     except SettingsError as error:
         return _not_started(artist_ids, "settings", str(error))
@@ -111,6 +151,66 @@ def _not_started(artist_ids: list[str] | None, reason: str, message: str) -> str
     return json.dumps(
         {"requested": len(artist_ids or []), "stop_reason": reason, "message": message, "exit_code": 2}
     )
+
+
+def land_run(landing_uri: str, project_dir: str, run_json: str, owner: str | None) -> str:
+    """Land the run record (and failure records) of one run, for the load that follows."""
+    run = json.loads(run_json)
+    if not isinstance(run, dict) or not isinstance(run.get("summary"), dict):
+        raise BadInputError("run_json must be an object with a summary object")
+    summary = run["summary"]
+    now = datetime.now(UTC)
+    try:
+        key: str | None = runs.client_key(_settings(project_dir).client_id)
+    except SettingsError:
+        key = None
+    retry_not_before = run.get("retry_not_before")
+    wait_until = datetime.fromisoformat(retry_not_before) if retry_not_before else None
+    if wait_until is not None and wait_until.tzinfo is None:
+        wait_until = wait_until.replace(tzinfo=UTC)  # the warehouse keeps UTC without an offset
+    record = runs.run_record(
+        str(run.get("source")),
+        run.get("mode"),
+        summary,
+        ended_at=now,
+        rows_loaded=run.get("rows_loaded"),
+        landing_file=run.get("landing_file"),
+        client_key=key,
+        retry_not_before=wait_until,
+    )
+    failures = runs.failure_records(
+        record["source"], record["runId"], summary.get("failed_reasons") or {}, failed_at=now
+    )
+    try:
+        store = open_store(loader.resolve_landing_uri(landing_uri, project_dir))
+        files = [
+            runs.land_records(store, ENRICHMENT_FAILURES, failures, moment=now, owner=owner or None),
+            runs.land_records(store, ENRICHMENT_RUNS, [record], moment=now, owner=owner or None),
+        ]
+    except LandingError as error:
+        return json.dumps({"files": [], "record": record, "error": str(error)})
+    return json.dumps({"files": [file for file in files if file], "record": record})
+
+
+# Held between the macro's take and release calls, within the one dbt process of the run.
+_LOCKS: dict[tuple[str, str], RunLock] = {}
+
+
+def run_lock(landing_uri: str, run_id: str, take: bool) -> str:
+    """Take (`take`) or release the run lock of a landing location for `run_id`."""
+    uri = loader.resolve_landing_uri(landing_uri, ".")
+    if not take:
+        lock = _LOCKS.pop((uri, run_id), None)
+        if lock is not None:
+            lock.release()
+        return json.dumps({"ok": True, "message": ""})
+    lock = RunLock(open_store(uri), run_id)
+    try:
+        lock.acquire()
+    except LandingError as error:
+        return json.dumps({"ok": False, "message": str(error)})
+    _LOCKS[(uri, run_id)] = lock
+    return json.dumps({"ok": True, "message": ""})
 
 
 def resolve_landing_uri(landing_uri: str, project_dir: str) -> str:
@@ -136,7 +236,12 @@ VARCHAR = sqltype("VARCHAR")
 # DuckDB never folds or caches a call.
 SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_resolve_landing_uri": (resolve_landing_uri, [VARCHAR, VARCHAR]),
-    "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_fetch_artists": (
+        fetch_artists,
+        [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
+    "spotify_land_run": (land_run, [VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_run_lock": (run_lock, [VARCHAR, VARCHAR, sqltype("BOOLEAN")]),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {

@@ -75,6 +75,7 @@ from spotify_enrichment.errors import (
     UnexpectedResponseError,
 )
 from spotify_enrichment.landing import (
+    LocalStore,
     PartialLanding,
     free_landing_name,
     landed_statuses,
@@ -101,11 +102,13 @@ EXIT_AUTH = 3
 EXIT_STOPPED = 4
 EXIT_UNREACHABLE = 5
 
-# Partial files are flushed after this many answers or this many seconds, whichever comes first.
+# Answers reach the partial file before the scheduler sends the next request (a kill -9 then loses at
+# most the requests in flight). A local folder takes one small write per answer; on GCS, where a write
+# is an upload, answers are flushed at least every FLUSH_EVERY_SECONDS or FLUSH_EVERY_RECORDS answers.
 FLUSH_EVERY_RECORDS = MAX_IDS_PER_BATCH
 FLUSH_EVERY_SECONDS = 1.0
-# The scheduler wakes at least this often (run time limit, partial heartbeat) even when no answer comes.
-TICK_SECONDS = 5.0
+# The scheduler wakes at least this often (run time limit, flushes, heartbeat) even when no answer comes.
+TICK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,10 @@ class FetchSummary:
     requests: int = 0
     rate_limited: int = 0
     run_id: str = ""
+    started_at: str = ""
+    # What the run knows at its end of the credentials' API regime: "single" once the batch endpoint
+    # was refused (or remembered so), "batch" once it answered; None when nothing was learned.
+    api_regime: ApiMode | None = None
 
     def to_json(self) -> str:
         """One JSON line (no newline)."""
@@ -215,6 +222,7 @@ class _FetchRun:
         *,
         started: float | None = None,
         on_tick: Callable[[], None] | None = None,
+        api_regime: ApiMode | None = None,
     ) -> None:
         self.client = client
         self.settings = client.settings
@@ -222,7 +230,14 @@ class _FetchRun:
         self.on_outcomes = on_outcomes
         self.progress = progress
         self.on_tick = on_tick
-        self.api_mode: ApiMode = "single" if self.settings.api_mode == "single" else "batch"
+        # `api_regime`: what earlier runs learned about these credentials. In auto mode with nothing
+        # known, one batch request probes the endpoint before any other is sent.
+        auto = self.settings.api_mode == "auto"
+        remembered_single = auto and api_regime == "single"
+        self.api_mode: ApiMode = (
+            "single" if self.settings.api_mode == "single" or remembered_single else "batch"
+        )
+        self.api_regime: ApiMode | None = api_regime if auto else None
         self._mode_lock = threading.Lock()
         self.stop_error: Exception | None = None
         # Per run, so runs sharing one client neither stop each other nor inherit a tripped breaker.
@@ -237,6 +252,7 @@ class _FetchRun:
 
     def _switch_to_single(self) -> None:
         with self._mode_lock:
+            self.api_regime = "single"
             if self.api_mode == "single":
                 return
             self.api_mode = "single"
@@ -301,6 +317,8 @@ class _FetchRun:
                 )
                 return _WorkDone(follow_up=[_Work(ids[:middle], True), _Work(ids[middle:], True)])
             return _WorkDone(outcomes=[ArtistOutcome(i, "failed", reason=str(error)) for i in ids])
+        if self.api_regime is None:
+            self.api_regime = "batch"
         return _WorkDone(
             outcomes=[self._record(i, artist, "batch") for i, artist in zip(ids, artists, strict=True)]
         )
@@ -348,7 +366,11 @@ class _FetchRun:
         self.on_outcomes(outcomes)
 
     def _in_flight_limit(self) -> int:
-        return self.settings.concurrency if self.api_mode == "single" else self.settings.batch_concurrency
+        if self.api_mode == "single":
+            return self.settings.concurrency
+        if self.settings.api_mode == "auto" and self.api_regime is None:
+            return 1  # the probe: the rest wait for its answer
+        return self.settings.batch_concurrency
 
     def execute(self, artist_ids: list[str]) -> None:
         self.total = len(artist_ids)
@@ -496,17 +518,24 @@ def fetch_artists(
 
 
 class _LandingBuffer:
-    """Collects landing lines and flushes them to the partial file every few answers or seconds."""
+    """Collects landing lines and flushes them to the partial file: at once for a local folder, every
+    few answers or within `FLUSH_EVERY_SECONDS` on object storage (`flush_due`, called on every tick)."""
 
     def __init__(self, partial: PartialLanding) -> None:
         self.partial = partial
         self.lines: list[str] = []
         self.last_flush = time.monotonic()
+        self.max_delay = 0.0 if isinstance(partial.store, LocalStore) else FLUSH_EVERY_SECONDS
 
     def add(self, outcomes: list[ArtistOutcome]) -> None:
         self.lines.extend(record_to_json_line(o.record) for o in outcomes if o.record is not None)
-        due = time.monotonic() - self.last_flush >= FLUSH_EVERY_SECONDS
-        if len(self.lines) >= FLUSH_EVERY_RECORDS or (due and self.lines):
+        if len(self.lines) >= FLUSH_EVERY_RECORDS:
+            self.flush()
+        else:
+            self.flush_due()
+
+    def flush_due(self) -> None:
+        if self.lines and time.monotonic() - self.last_flush >= self.max_delay:
             self.flush()
 
     def flush(self) -> None:
@@ -525,9 +554,11 @@ def fetch_to_landing(
     run_id: str | None = None,
     progress: Callable[[FetchProgress], None] | None = None,
     owner: str | None = None,
+    api_regime: ApiMode | None = None,
 ) -> FetchSummary:
     """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
-    name, so warehouses that share a landing location leave each other's files alone."""
+    name, so warehouses that share a landing location leave each other's files alone. `api_regime`
+    is what earlier runs learned of these credentials (`single`: no batch request is sent)."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = _checked_run_id(run_id)
@@ -554,6 +585,7 @@ def fetch_to_landing(
         recovered=len(recovered_here),
         recovered_files=[part.file for part in recovered if part.file],
         run_id=run_id,
+        started_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     for artist_id in recovered_here:
         if recovered_status[artist_id] == "ok":
@@ -574,7 +606,12 @@ def fetch_to_landing(
                 summary.failed_reasons[outcome.artist_id] = outcome.reason or "unknown"
 
     with SpotifyClient(settings) as client:
-        run = _FetchRun(client, run_id, land, progress, started=started, on_tick=partial.heartbeat)
+
+        def tick() -> None:
+            buffer.flush_due()
+            partial.heartbeat()
+
+        run = _FetchRun(client, run_id, land, progress, started=started, on_tick=tick, api_regime=api_regime)
         try:
             run.execute(worklist)
         finally:
@@ -592,6 +629,7 @@ def _complete(summary: FetchSummary, run: _FetchRun) -> None:
     summary.failed = run.counts["failed"]
     summary.skipped = run.counts["skipped"]
     summary.api_mode = run.api_mode
+    summary.api_regime = run.api_regime
     summary.stop_reason = run.stop_reason
     summary.retry_after_seconds = run.retry_after_seconds
     summary.requests = run.client.stats.requests

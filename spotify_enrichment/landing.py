@@ -229,6 +229,19 @@ class GcsStore:
         )
         return sorted(blob.name[strip:] for blob in blobs if not blob.name.endswith("/"))
 
+    def object_times(self, prefix: str) -> list[tuple[str, int, datetime]]:
+        """(key, generation, updated) of the objects under `prefix`: the generation orders writes by the
+        server's clock, the same for every host."""
+        full = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        blobs = self._call(
+            f"cannot list {self.root_uri}/{prefix}", lambda: list(self._bucket.list_blobs(prefix=full))
+        )
+        return sorted(
+            (blob.name[strip:], int(blob.generation or 0), blob.updated or datetime.now(UTC))
+            for blob in blobs
+        )
+
     def exists(self, key: str) -> bool:
         return bool(self._call(f"cannot check {self.uri(key)}", self._bucket.blob(self._name(key)).exists))
 
@@ -272,15 +285,17 @@ def open_store(landing_uri: str) -> LandingStore:
     return LocalStore(landing_uri)
 
 
-def landing_file_name(moment: datetime, token: str | None = None, owner: str | None = None) -> str:
-    """`{YYYYMMDDTHHMMSSZ}_{token}[_{owner}]_artist_enrichment.jsonl` (without a token: the name of
-    older files)."""
+def landing_file_name(
+    moment: datetime, token: str | None = None, owner: str | None = None, *, suffix: str = LANDING_SUFFIX
+) -> str:
+    """`{YYYYMMDDTHHMMSSZ}_{token}[_{owner}]{suffix}` (suffix: a record type's, by default
+    `_artist_enrichment.jsonl`; without a token: the name of older files)."""
     stamp = f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
     if not token:
-        return f"{stamp}{LANDING_SUFFIX}"
+        return f"{stamp}{suffix}"
     if owner is not None and not OWNER.fullmatch(owner):
         raise BadInputError(f"landing owner {owner!r} is not 8 hex digits")
-    return f"{stamp}_{token}{'_' + owner if owner else ''}{LANDING_SUFFIX}"
+    return f"{stamp}_{token}{'_' + owner if owner else ''}{suffix}"
 
 
 def landing_file_owner(name: str) -> str | None:

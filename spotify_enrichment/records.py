@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypedDict
 
-from spotify_enrichment.contract import Pattern, Range, RecordType, Table, Timestamp, fields_of
+from spotify_enrichment.contract import (
+    Pattern,
+    Range,
+    RecordType,
+    ScheduledTimestamp,
+    Table,
+    Timestamp,
+    fields_of,
+)
 
 SPOTIFY_ID_REGEX = "[0-9A-Za-z]{22}"
 SpotifyId = Annotated[str, Pattern(SPOTIFY_ID_REGEX, "a Spotify ID (22 base62 characters)")]
 RUN_ID_REGEX = "[A-Za-z0-9_.:-]{1,128}"
 RunId = Annotated[str, Pattern(RUN_ID_REGEX, "a run ID (letters, digits, _ . : -)")]
+CLIENT_KEY_REGEX = "[0-9a-f]{16}"
 
 Status = Literal["ok", "not_found"]
 ApiMode = Literal["batch", "single"]
@@ -54,7 +63,74 @@ ARTIST_ENRICHMENT = RecordType(
     key=("artistId",),
 )
 
-RECORD_TYPES: dict[str, RecordType] = {record_type.name: record_type for record_type in (ARTIST_ENRICHMENT,)}
+# The sources of the pipeline, named alike in every record that says which source it is about.
+Source = Literal["spotify", "musicbrainz", "spotify_tracks"]
+EnrichmentMode = Literal["backfill", "incremental", "refresh"]
+Count = Annotated[int, Range(0, None)]
+
+
+class RunRecord(TypedDict):
+    """One run of one source's fetcher, written when it ends, also when it stopped or could not start
+    (`stopReason`). `retryNotBefore` is when the source asked to be left alone until (a Retry-After
+    or a quota); the next run of that source sends nothing before it. `clientKey` names the API
+    credentials the run used (a hash of the client ID, never the secret) and `apiRegime` what the
+    run knew of them at its end (`single`: the batch endpoint is refused), so later runs with the
+    same credentials send no probe."""
+
+    runId: RunId
+    source: Source
+    mode: EnrichmentMode | None
+    startedAt: Timestamp
+    endedAt: Timestamp
+    requested: Count
+    ok: Count
+    not_found: Count
+    failed: Count
+    invalid: Count
+    requests: Count
+    rateLimited: Count
+    apiMode: str | None
+    apiRegime: ApiMode | None
+    clientKey: Annotated[str | None, Pattern(CLIENT_KEY_REGEX, "16 hex digits")]
+    stopReason: str | None
+    retryNotBefore: ScheduledTimestamp | None
+    message: str | None
+    landingFile: str | None
+    rowsLoaded: Annotated[int | None, Range(0, None)]
+
+
+class FailureRecord(TypedDict):
+    """One item a run asked its source about and got no answer for after the retries (5xx, timeouts,
+    a malformed answer). `itemId` is the source's key (a Spotify artist ID for `spotify` and
+    `musicbrainz`, a track ID for `spotify_tracks`). Attempts and the next attempt are counted from
+    these rows (the failures since the item's last answer), so nothing needs updating in place."""
+
+    source: Source
+    itemId: Annotated[str, Pattern(RUN_ID_REGEX, "an item ID (letters, digits, _ . : -)")]
+    runId: RunId
+    failedAt: Timestamp
+    reason: str
+
+
+ENRICHMENT_RUNS = RecordType(
+    name="enrichment_runs",
+    record=RunRecord,
+    lake_table="lake_enrichment__runs",
+    ledger_table="lake_enrichment__runs_load_ledger",
+    key=("runId", "source"),
+)
+
+ENRICHMENT_FAILURES = RecordType(
+    name="enrichment_failures",
+    record=FailureRecord,
+    lake_table="lake_enrichment__failures",
+    ledger_table="lake_enrichment__failures_load_ledger",
+    key=("source", "itemId", "runId"),
+)
+
+RECORD_TYPES: dict[str, RecordType] = {
+    record_type.name: record_type for record_type in (ARTIST_ENRICHMENT, ENRICHMENT_RUNS, ENRICHMENT_FAILURES)
+}
 LANDING_KEYS: tuple[str, ...] = ARTIST_ENRICHMENT.keys
 
 

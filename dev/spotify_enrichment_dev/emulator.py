@@ -63,6 +63,8 @@ class EmulatorConfig:
     refresh_token: str | None = None
     # Well-formed IDs answered 400 `invalid id` all the same, as Spotify does for IDs it cannot parse.
     rejected_ids: frozenset[str] = frozenset()
+    # Well-formed IDs whose every request (batch or single) is answered with a 5xx (`fail_status`).
+    failing_ids: frozenset[str] = frozenset()
 
 
 class EmulatorStats(TypedDict):
@@ -307,17 +309,24 @@ class SpotifyApi:
             return api_error(400, "too many ids requested")
         if not all(self._accepted_id(artist_id) for artist_id in artist_ids):
             return api_error(400, "invalid id")
+        if self.state.config.failing_ids.intersection(artist_ids):
+            return self._injected_failure()
         self.state.ids_answered(artist_ids)
         return Answer(200, {"artists": [self._artist_or_none(artist_id) for artist_id in artist_ids]})
 
     def one_artist(self, artist_id: str) -> Answer:
         if not self._accepted_id(artist_id):
             return api_error(400, "invalid id")
+        if artist_id in self.state.config.failing_ids:
+            return self._injected_failure()
         self.state.ids_answered([artist_id])
         artist = self._artist_or_none(artist_id)
         if artist is None:
             return api_error(404, "Resource not found")
         return Answer(200, artist)
+
+    def _injected_failure(self) -> Answer:
+        return api_error(self.state.config.fail_status, "Injected server error (--fail-ids)")
 
     def _accepted_id(self, artist_id: str) -> bool:
         return is_valid_artist_id(artist_id) and artist_id not in self.state.config.rejected_ids
@@ -577,6 +586,12 @@ def build_argument_parser() -> argparse.ArgumentParser:
         metavar="ID,ID",
         help="well-formed artist IDs to answer 400 'invalid id' all the same (batch and single calls)",
     )
+    parser.add_argument(
+        "--fail-ids",
+        default="",
+        metavar="ID,ID",
+        help="well-formed artist IDs whose every request (batch or single) gets --fail-status",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser
 
@@ -597,6 +612,7 @@ def config_from_arguments(arguments: argparse.Namespace) -> EmulatorConfig:
         client_secret=arguments.client_secret,
         refresh_token=arguments.refresh_token,
         rejected_ids=frozenset(_rejected_ids(arguments.reject_ids)),
+        failing_ids=frozenset(_rejected_ids(arguments.fail_ids)),
     )
 
 
@@ -605,11 +621,10 @@ def _rejected_ids(option: str) -> list[str]:
 
 
 def _check_arguments(parser: argparse.ArgumentParser, arguments: argparse.Namespace) -> None:
-    malformed = [
-        artist_id for artist_id in _rejected_ids(arguments.reject_ids) if not is_valid_artist_id(artist_id)
-    ]
-    if malformed:
-        parser.error(f"--reject-ids takes well-formed Spotify IDs; malformed: {', '.join(malformed)}")
+    for option, value in (("--reject-ids", arguments.reject_ids), ("--fail-ids", arguments.fail_ids)):
+        malformed = [artist_id for artist_id in _rejected_ids(value) if not is_valid_artist_id(artist_id)]
+        if malformed:
+            parser.error(f"{option} takes well-formed Spotify IDs; malformed: {', '.join(malformed)}")
     for name in ("rate_limit", "fail_every", "latency_ms"):
         if getattr(arguments, name) < 0:
             parser.error(f"--{name.replace('_', '-')} must be 0 or more")

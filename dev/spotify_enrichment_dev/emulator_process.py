@@ -58,6 +58,7 @@ class EmulatorProcess:
         client_secret: str | None = None,
         refresh_token: str | None = None,
         reject_ids: Sequence[str] = (),
+        fail_ids: Sequence[str] = (),
         verbose: bool = False,
         extra_args: Sequence[str] = (),
         ready_timeout: float = 15.0,
@@ -100,6 +101,8 @@ class EmulatorProcess:
             self._options += ["--catalogue", str(path)]
         if reject_ids:
             self._options += ["--reject-ids", ",".join(reject_ids)]
+        if fail_ids:
+            self._options += ["--fail-ids", ",".join(fail_ids)]
         if verbose:
             self._options.append("--verbose")
         self._options += list(extra_args)

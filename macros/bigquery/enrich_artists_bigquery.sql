@@ -17,7 +17,7 @@
     credentials), step 2 fails as a whole: nothing is written and the run exits non-zero with the
     function's errorMessage; the next run asks the same artists.
 -#}
-{% macro bigquery__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{% macro bigquery__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, force=false) %}
     {% set started = modules.datetime.datetime.utcnow() %}
     {#- As on DuckDB: a fresh project gets its (empty) lake tables, so the worklist can be read. -#}
     {% do spotify_enrichment.create_lake_tables() %}

@@ -37,6 +37,51 @@
                 {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
                 {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_enrichment__runs": [
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "source", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "mode", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "startedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "endedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "requested", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "ok", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "not_found", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "failed", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "invalid", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "requests", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "rateLimited", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "apiMode", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "apiRegime", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "clientKey", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "stopReason", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "retryNotBefore", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "message", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "landingFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowsLoaded", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_enrichment__runs_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_enrichment__failures": [
+                {"name": "source", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "itemId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "failedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "reason", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_enrichment__failures_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
             ]
         },
         "record_types": {
@@ -46,6 +91,25 @@
                 "landing_suffix": "_artist_enrichment.jsonl",
                 "key": [
                     "artistId"
+                ]
+            },
+            "enrichment_runs": {
+                "lake_table": "lake_enrichment__runs",
+                "ledger_table": "lake_enrichment__runs_load_ledger",
+                "landing_suffix": "_enrichment_runs.jsonl",
+                "key": [
+                    "runId",
+                    "source"
+                ]
+            },
+            "enrichment_failures": {
+                "lake_table": "lake_enrichment__failures",
+                "ledger_table": "lake_enrichment__failures_load_ledger",
+                "landing_suffix": "_enrichment_failures.jsonl",
+                "key": [
+                    "source",
+                    "itemId",
+                    "runId"
                 ]
             }
         }

@@ -1,7 +1,7 @@
 {#-
     Fails when the share of rows whose `column_name` (the enrichment status) is not NULL is below
-    `min_coverage` (default: var enrichment_min_coverage). Returns the rows still lacking enrichment,
-    with the measured coverage, so stored failures list the artists to backfill.
+    `min_coverage` (default: var enrichment_min_coverage), and when there are no rows at all. Returns
+    the rows still lacking enrichment with the measured coverage (one row with a NULL share when empty).
 -#}
 {% test enrichment_coverage(model, column_name, min_coverage=none) %}
 
@@ -19,16 +19,19 @@ coverage as (
     from artists
 ),
 
+-- Joined from the coverage side, so an empty model still gives one failing row: no artists at all is
+-- no coverage, though its share is NULL, which no comparison would fail on.
 unenriched as (
     select
         artists.*,
         coverage.enrichedShare,
         {{ threshold }} as minCoverage
-    from artists
-    cross join coverage
+    from coverage
+    left join artists
+        on artists.{{ column_name }} is null
     where
-        artists.{{ column_name }} is null
-        and coverage.enrichedShare < {{ threshold }}
+        coverage.enrichedShare is null
+        or coverage.enrichedShare < {{ threshold }}
 )
 
 select * from unenriched

@@ -1,0 +1,188 @@
+{#-
+    The run history (lake_enrichment__runs) and failure records (lake_enrichment__failures) of every
+    source (`spotify`, `musicbrainz`, `spotify_tracks`): what a run reads before it asks anything, and
+    how it records itself when it ends. Portable: cross-database macros only.
+-#}
+
+{#-
+    What the run history says before a run of `source`: `retry_not_before` (text, UTC) when the source's
+    last run was told to wait until a moment still ahead, else none; `regimes`: the last API regime
+    learned per client key ({clientKey: 'batch' | 'single'}).
+-#}
+{% macro enrichment_run_memory(source) %}
+    {% do spotify_enrichment.check_source(source) %}
+    {% set runs = spotify_enrichment.lake_source_relation('lake_enrichment__runs') %}
+    {% set wait_sql %}
+        with
+
+        source_runs as (
+            select
+                endedAt,
+                retryNotBefore
+            from {{ runs }}
+            where source = '{{ source }}'
+        ),
+
+        last_run as (
+            select {{ spotify_enrichment.arg_max('retryNotBefore', 'endedAt') }} as retryNotBefore
+            from source_runs
+        ),
+
+        final as (
+            select cast(retryNotBefore as {{ dbt.type_string() }}) as retryNotBefore
+            from last_run
+            where retryNotBefore > {{ spotify_enrichment.current_timestamp_utc() }}
+        )
+
+        select * from final
+    {% endset %}
+    {% set regimes_sql %}
+        with
+
+        learned as (
+            select
+                clientKey,
+                apiRegime,
+                endedAt
+            from {{ runs }}
+            where
+                source = '{{ source }}'
+                and clientKey is not null
+                and apiRegime is not null
+        ),
+
+        final as (
+            select
+                clientKey,
+                {{ spotify_enrichment.arg_max('apiRegime', 'endedAt') }} as apiRegime
+            from learned
+            group by clientKey
+        )
+
+        select * from final
+    {% endset %}
+    {% set waits = run_query(wait_sql).columns[0].values() %}
+    {% set regimes = {} %}
+    {% for row in run_query(regimes_sql).rows %}
+        {% do regimes.update({row[0]: row[1]}) %}
+    {% endfor %}
+    {{ return({'retry_not_before': (waits[0] if waits else none), 'regimes': regimes}) }}
+{% endmacro %}
+
+{#-
+    Record one run of `source`: land its run record and failure records (spotify_land_run) and load
+    them. summary: the fetcher's summary keys; loaded: the load of the run's answers (its rows go into
+    rowsLoaded). Returns the second load's summary.
+-#}
+{% macro record_enrichment_run(landing, source, mode, summary, loaded, retry_not_before=none) %}
+    {% set run = {
+        'source': source,
+        'mode': mode,
+        'summary': summary,
+        'rows_loaded': loaded.get('rows', 0),
+        'landing_file': spotify_enrichment.landed_file_now(summary.file, loaded) if summary.file else none,
+        'retry_not_before': retry_not_before,
+    } %}
+    {% set project_dir = invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.' %}
+    {% set landed = spotify_enrichment.plugin_call(
+        'spotify_land_run', [landing, project_dir, tojson(run), spotify_enrichment.landing_owner()]
+    ) %}
+    {% if landed.get('error') %}
+        {{ log("enrich_artists: warning: the run record could not be landed: " ~ landed.error, info=true) }}
+        {{ return({}) }}
+    {% endif %}
+    {{ return(spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false)) }}
+{% endmacro %}
+
+{#-
+    The retry state of the items of `source` that failed since their last answer: one row per
+    `itemId` with `failedAttempts`, `lastFailedAt` and `nextAttemptAt` (the backoff doubles per attempt
+    from var enrichment_retry_backoff_minutes). `answers_sql` selects (itemId, answeredAt) of the
+    source's answers; a failure before the item's latest answer no longer counts.
+-#}
+{% macro failure_retry_state_sql(source, answers_sql) %}
+    {% do spotify_enrichment.check_source(source) %}
+    {% set failures = spotify_enrichment.lake_source_relation('lake_enrichment__failures') %}
+    {% set backoff = spotify_enrichment.checked_number_var('enrichment_retry_backoff_minutes', 0, 525600, integer=true) %}
+    {% set retry_state_sql %}
+        with
+
+        failures as (
+            select
+                itemId,
+                failedAt
+            from {{ failures }}
+            where source = '{{ source }}'
+        ),
+
+        answers as (
+            select
+                itemId,
+                max(answeredAt) as lastAnsweredAt
+            from ({{ answers_sql }}) as answered
+            group by itemId
+        ),
+
+        failures_since_answer as (
+            select
+                failures.itemId,
+                failures.failedAt
+            from failures
+            left join answers
+                on failures.itemId = answers.itemId
+            where
+                answers.lastAnsweredAt is null
+                or failures.failedAt > answers.lastAnsweredAt
+        ),
+
+        attempts as (
+            select
+                itemId,
+                count(*) as failedAttempts,
+                max(failedAt) as lastFailedAt
+            from failures_since_answer
+            group by itemId
+        ),
+
+        final as (
+            select
+                itemId,
+                failedAttempts,
+                lastFailedAt,
+                {{ spotify_enrichment.timestamp_add_minutes(
+                    'lastFailedAt',
+                    backoff ~ ' * cast(pow(2, failedAttempts - 1) as ' ~ dbt.type_bigint() ~ ')'
+                ) }} as nextAttemptAt
+            from attempts
+        )
+
+        select * from final
+    {% endset %}
+    {{ return(retry_state_sql) }}
+{% endmacro %}
+
+{#- A source name before it reaches SQL: one of the pipeline's sources. -#}
+{% macro check_source(source) %}
+    {% set sources = ['spotify', 'musicbrainz', 'spotify_tracks'] %}
+    {% if source not in sources %}
+        {% do exceptions.raise_compiler_error(
+            "source must be one of " ~ (sources | join(", ")) ~ ", got: " ~ source
+        ) %}
+    {% endif %}
+{% endmacro %}
+
+{#-
+    A numeric var checked before it reaches SQL: a number (a whole number with `integer`) in
+    [minimum, maximum]; the error names the var and what it accepts. The defaults live in dbt_project.yml.
+-#}
+{% macro checked_number_var(name, minimum, maximum, integer=false) %}
+    {% set value = var(name) %}
+    {% set is_number = (value is number) and (value is not sameas true) and (value is not sameas false) %}
+    {% if not is_number or (integer and value is not integer) or value < minimum or value > maximum %}
+        {% do exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be " ~ ("a whole number" if integer else "a number") ~ " from " ~ minimum
+            ~ " to " ~ maximum ~ ", got: " ~ value
+        ) %}
+    {% endif %}
+    {{ return(value) }}
+{% endmacro %}

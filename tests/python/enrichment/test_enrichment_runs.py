@@ -1,0 +1,169 @@
+"""Weeks-long backfills: the run history remembers Spotify's Retry-After and the API regime, failed
+artists are asked again, and one run at a time per landing location. Real dbt, DuckDB and the Spotify
+emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from enrichment_helpers import (
+    DemoData,
+    Warehouse,
+    artist_requests,
+    base_environ,
+)
+
+from spotify_enrichment_dev.emulator_process import EmulatorProcess
+
+RUNS = "lake.lake_enrichment__runs"
+# Quick retries: a 500 is retried twice, 50 ms apart.
+FAST_RETRIES = {"SPOTIFY_MAX_RETRIES": "2", "SPOTIFY_BACKOFF_SECONDS": "0.05"}
+
+
+def history_artists(warehouse: Warehouse) -> set[str]:
+    rows = warehouse.query(
+        "select distinct trim(artistId) from lake.lake_spotify__normalized_listening_history"
+        " where regexp_full_match(trim(artistId), '[0-9A-Za-z]{22}')"
+    )
+    return {row[0] for row in rows}
+
+
+def lake_counts(warehouse: Warehouse) -> tuple[int, int]:
+    rows, artists = warehouse.query(
+        "select count(*), count(distinct artistId) from lake.lake_spotify__normalized_artist_enrichment"
+    )[0]
+    return rows, artists
+
+
+def test_a_retry_after_stop_is_remembered_and_after_it_the_rest_is_asked_without_a_batch_probe(
+    history_only: Warehouse, demo_data: DemoData
+) -> None:
+    everyone = history_artists(history_only)
+    with EmulatorProcess(demo_data.catalogue, quota="development", rate_limit=160, retry_after=3600) as api:
+        history_only.env = base_environ(api)
+
+        first = history_only.enrich(mode="backfill")
+        assert first.returncode != 0, "a stop on Retry-After 3600 fails the run"
+        assert "Retry-After 3600" in first.output, first.output
+        assert api.stats()["by_kind"].get("batch", 0) == 1, "one batch probe at most"
+        kept = history_only.enriched_ids()
+        assert 100 < len(kept) < len(everyone), "the answers before the stop are loaded"
+        (stop, wait_until, regime, requests), *more = history_only.query(
+            f"select stopReason, retryNotBefore, apiRegime, requests from {RUNS}"
+        )
+        assert more == [], first.output
+        assert (stop, regime) == ("rate_limit", "single")
+        assert requests >= len(kept)
+        expected_wait = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=3600)
+        assert abs((wait_until - expected_wait).total_seconds()) < 120
+
+        sent_before = api.stats()["requests_total"]
+        second = history_only.enrich(mode="backfill")
+        assert second.returncode == 0, str(second)
+        assert api.stats()["requests_total"] == sent_before, "nothing is sent before the time"
+        assert f"Spotify asked to wait until {wait_until:%Y-%m-%d %H:%M:%S}" in second.output
+        assert "nothing was sent" in second.output
+        assert history_only.scalar(f"select count(*) from {RUNS} where stopReason = 'waiting'") == 1
+
+        # The time has come: the stored value moves back, and the emulator forgets its block.
+        history_only.execute(f"update {RUNS} set retryNotBefore = retryNotBefore - interval 2 hour")
+        api.reset_stats()
+        third = history_only.enrich(mode="backfill")
+        assert third.returncode == 0, str(third)
+        stats = api.stats()
+        asked = artist_requests(api)
+    assert stats["by_kind"].get("batch", 0) == 0, "the regime is remembered: no batch probe"
+    assert set(asked) == everyone - kept, "only the rest is asked"
+    assert lake_counts(history_only) == (len(everyone), len(everyone))
+    assert "requests " + str(stats["by_kind"]["single"]) in third.output, "the summary names the requests"
+    runs = history_only.query(f"select stopReason, requests, rowsLoaded from {RUNS} order by endedAt")
+    assert [run[0] for run in runs] == ["rate_limit", "waiting", None]
+    assert runs[1][1] == 0 and runs[2][2] == len(everyone - kept)
+
+
+def test_artists_failing_with_500_are_asked_again_by_incremental_whatever_their_first_play(
+    history_only: Warehouse, demo_data: DemoData, spotify_emulator: EmulatorProcess
+) -> None:
+    old = [
+        row[0]
+        for row in history_only.query(
+            "select trim(artistId) from lake.lake_spotify__normalized_listening_history"
+            " where regexp_full_match(trim(artistId), '[0-9A-Za-z]{22}')"
+            " group by trim(artistId) having min(playedAt) < now() - interval 30 day order by 1 limit 10"
+        )
+    ]
+    assert len(old) == 10
+    with EmulatorProcess(demo_data.catalogue, quota="development", fail_ids=old) as failing:
+        history_only.env = {**base_environ(failing), **FAST_RETRIES}
+        first = history_only.enrich(mode="backfill")
+    assert first.returncode == 0, str(first)
+    assert "10 artists failed after retries" in first.output
+    failures = history_only.query("select source, itemId, reason from lake.lake_enrichment__failures")
+    assert {(source, item) for source, item, _ in failures} == {("spotify", artist) for artist in old}
+    assert all("HTTP 500" in reason for _, _, reason in failures)
+
+    history_only.env = base_environ(spotify_emulator)
+    landing = {"landing_uri": history_only.landing_uri, "enrichment_retry_backoff_minutes": 0}
+    incremental = ("run-operation", "enrich_artists", "--args", json.dumps({"mode": "incremental"}))
+    given_up = history_only.dbt(*incremental, vars={**landing, "enrichment_max_attempts": 1})
+    assert given_up.returncode == 0, str(given_up)
+    assert "no artists to enrich" in given_up.output
+    assert "10 spotify items failed 1 times (var enrichment_max_attempts) and are no longer asked" in (
+        given_up.output
+    )
+    assert artist_requests(spotify_emulator) == {}
+
+    backing_off = history_only.enrich(mode="incremental")
+    assert "no artists to enrich" in backing_off.output, "the first retry waits 60 minutes by default"
+
+    again = history_only.dbt(*incremental, vars=landing)
+    assert again.returncode == 0, str(again)
+    assert set(artist_requests(spotify_emulator)) == set(old)
+    assert set(old) <= history_only.enriched_ids()
+
+
+def test_a_second_enrich_artists_on_the_same_landing_fails_at_once_naming_the_running_one(
+    history_only: Warehouse, demo_data: DemoData, tmp_path: Path
+) -> None:
+    everyone = history_artists(history_only)
+    second_warehouse = history_only.copy_to(tmp_path / "second")
+    second_warehouse.landing_uri = history_only.landing_uri
+    lock_file = Path(history_only.landing_uri) / "locks" / "enrichment.lock"
+    with EmulatorProcess(demo_data.catalogue, quota="development", latency_ms=40) as slow:
+        environ = {**base_environ(slow), "SPOTIFY_CONCURRENCY": "2"}
+        history_only.env = second_warehouse.env = environ
+        results = {}
+        first = threading.Thread(target=lambda: results.update(first=history_only.enrich(mode="backfill")))
+        first.start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (lock_file.exists() and lock_file.read_bytes()):
+            time.sleep(0.05)
+        holder = json.loads(lock_file.read_bytes())
+        started = time.monotonic()
+        second = second_warehouse.enrich(mode="backfill")
+        seconds = time.monotonic() - started
+        still_running = first.is_alive()
+        first.join(timeout=240)
+    assert still_running, "the first run should still have been going"
+    assert second.returncode != 0
+    assert "another enrichment run is using the landing location" in second.output
+    assert f"run {holder['runId']} (host {holder['host']}, pid {holder['pid']}" in second.output
+    print(f"second run failed after {seconds:.1f} s (dbt start included)")
+    assert seconds < 15
+    assert second_warehouse.enrichment_rows() == 0
+    assert results["first"].returncode == 0, str(results["first"])
+    assert lake_counts(history_only) == (len(everyone), len(everyone))
+
+    same_file = Warehouse(root=tmp_path / "same", landing_uri=str(tmp_path / "other-landing"), env=environ)
+    same_file.root.mkdir()
+    (same_file.root / "warehouse.duckdb").symlink_to(history_only.duckdb_path)
+    # The same warehouse twice: DuckDB itself refuses a second writer, naming the process holding it.
+    with duckdb.connect(str(history_only.duckdb_path)):
+        blocked = same_file.enrich(mode="backfill")
+    assert blocked.returncode != 0
+    assert "lock" in blocked.output.lower() and "PID" in blocked.output
