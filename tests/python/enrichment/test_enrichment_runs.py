@@ -4,6 +4,7 @@ emulator over HTTP."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -20,7 +21,6 @@ from enrichment_helpers import (
 
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
-RUNS = "lake.lake_enrichment__runs"
 # Quick retries: a 500 is retried twice, 50 ms apart.
 FAST_RETRIES = {"SPOTIFY_MAX_RETRIES": "2", "SPOTIFY_BACKOFF_SECONDS": "0.05"}
 
@@ -54,7 +54,7 @@ def test_a_retry_after_stop_is_remembered_and_after_it_the_rest_is_asked_without
         kept = history_only.enriched_ids()
         assert 100 < len(kept) < len(everyone), "the answers before the stop are loaded"
         (stop, wait_until, regime, requests), *more = history_only.query(
-            f"select stopReason, retryNotBefore, apiRegime, requests from {RUNS}"
+            "select stopReason, retryNotBefore, apiRegime, requests from lake.lake_enrichment__runs"
         )
         assert more == [], first.output
         assert (stop, regime) == ("rate_limit", "single")
@@ -68,10 +68,17 @@ def test_a_retry_after_stop_is_remembered_and_after_it_the_rest_is_asked_without
         assert api.stats()["requests_total"] == sent_before, "nothing is sent before the time"
         assert f"Spotify asked to wait until {wait_until:%Y-%m-%d %H:%M:%S}" in second.output
         assert "nothing was sent" in second.output
-        assert history_only.scalar(f"select count(*) from {RUNS} where stopReason = 'waiting'") == 1
+        assert (
+            history_only.scalar(
+                "select count(*) from lake.lake_enrichment__runs where stopReason = 'waiting'"
+            )
+            == 1
+        )
 
         # The time has come: the stored value moves back, and the emulator forgets its block.
-        history_only.execute(f"update {RUNS} set retryNotBefore = retryNotBefore - interval 2 hour")
+        history_only.execute(
+            "update lake.lake_enrichment__runs set retryNotBefore = retryNotBefore - interval 2 hour"
+        )
         api.reset_stats()
         third = history_only.enrich(mode="backfill")
         assert third.returncode == 0, str(third)
@@ -81,7 +88,9 @@ def test_a_retry_after_stop_is_remembered_and_after_it_the_rest_is_asked_without
     assert set(asked) == everyone - kept, "only the rest is asked"
     assert lake_counts(history_only) == (len(everyone), len(everyone))
     assert "requests " + str(stats["by_kind"]["single"]) in third.output, "the summary names the requests"
-    runs = history_only.query(f"select stopReason, requests, rowsLoaded from {RUNS} order by endedAt")
+    runs = history_only.query(
+        "select stopReason, requests, rowsLoaded from lake.lake_enrichment__runs order by endedAt"
+    )
     assert [run[0] for run in runs] == ["rate_limit", "waiting", None]
     assert runs[1][1] == 0 and runs[2][2] == len(everyone - kept)
 
@@ -130,15 +139,26 @@ def test_artists_failing_with_500_are_asked_again_by_incremental_whatever_their_
 def test_a_second_enrich_artists_on_the_same_landing_fails_at_once_naming_the_running_one(
     history_only: Warehouse, demo_data: DemoData, tmp_path: Path
 ) -> None:
-    everyone = history_artists(history_only)
     second_warehouse = history_only.copy_to(tmp_path / "second")
     second_warehouse.landing_uri = history_only.landing_uri
     lock_file = Path(history_only.landing_uri) / "locks" / "enrichment.lock"
-    with EmulatorProcess(demo_data.catalogue, quota="development", latency_ms=40) as slow:
-        environ = {**base_environ(slow), "SPOTIFY_CONCURRENCY": "2"}
+    with EmulatorProcess(demo_data.catalogue, quota="development", latency_ms=150) as slow:
+        environ = {**base_environ(slow), "SPOTIFY_CONCURRENCY": "1"}
         history_only.env = second_warehouse.env = environ
         results = {}
-        first = threading.Thread(target=lambda: results.update(first=history_only.enrich(mode="backfill")))
+
+        def first_run() -> None:
+            # Without the tests' parse cache, which lends itself to one dbt at a time.
+            project = dataclasses.replace(history_only.project(), parse_cache=None)
+            arguments = json.dumps({"mode": "backfill", "limit": 60})
+            results["first"] = project.run(
+                *("run-operation", "enrich_artists", "--args", arguments),
+                vars={"landing_uri": history_only.landing_uri},
+                cwd=history_only.root,
+                timeout=240,
+            )
+
+        first = threading.Thread(target=first_run)
         first.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (lock_file.exists() and lock_file.read_bytes()):
@@ -149,20 +169,19 @@ def test_a_second_enrich_artists_on_the_same_landing_fails_at_once_naming_the_ru
         seconds = time.monotonic() - started
         still_running = first.is_alive()
         first.join(timeout=240)
-    assert still_running, "the first run should still have been going"
+    assert still_running, f"the first run should still have been going ({seconds:.1f} s): {second.output}"
     assert second.returncode != 0
     assert "another enrichment run is using the landing location" in second.output
     assert f"run {holder['runId']} (host {holder['host']}, pid {holder['pid']}" in second.output
-    print(f"second run failed after {seconds:.1f} s (dbt start included)")
-    assert seconds < 15
+    assert seconds < 15, f"the second run took {seconds:.1f} s to fail (dbt's start included)"
     assert second_warehouse.enrichment_rows() == 0
     assert results["first"].returncode == 0, str(results["first"])
-    assert lake_counts(history_only) == (len(everyone), len(everyone))
+    assert lake_counts(history_only) == (60, 60), "every artist asked is in the lake exactly once"
 
+    # The same warehouse twice: DuckDB itself refuses a second writer, naming the process holding it.
     same_file = Warehouse(root=tmp_path / "same", landing_uri=str(tmp_path / "other-landing"), env=environ)
     same_file.root.mkdir()
     (same_file.root / "warehouse.duckdb").symlink_to(history_only.duckdb_path)
-    # The same warehouse twice: DuckDB itself refuses a second writer, naming the process holding it.
     with duckdb.connect(str(history_only.duckdb_path)):
         blocked = same_file.enrich(mode="backfill")
     assert blocked.returncode != 0
