@@ -7,7 +7,8 @@ runs as (
 described as (
     select
         *,
-        {{ dbt.datediff('startedAt', 'endedAt', 'second') }} as durationSeconds,
+        {{ dbt.datediff('startedAt', 'endedAt', 'second') }}
+            as durationSeconds,
         stopReason is null as succeeded,
         row_number() over (partition by source order by endedAt desc, runId desc) as recencyRank
     from runs

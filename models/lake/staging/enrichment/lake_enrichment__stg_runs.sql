@@ -7,8 +7,8 @@ runs as (
 typed as (
     select
         cast(runId as {{ dbt.type_string() }}) as runId,
-        cast(source as {{ dbt.type_string() }}) as source,
-        cast(mode as {{ dbt.type_string() }}) as mode,
+        cast(source as {{ dbt.type_string() }}) as source,  -- noqa: RF04
+        cast(mode as {{ dbt.type_string() }}) as mode,  -- noqa: RF04
         cast(startedAt as {{ dbt.type_timestamp() }}) as startedAt,
         cast(endedAt as {{ dbt.type_timestamp() }}) as endedAt,
         cast(requested as {{ dbt.type_bigint() }}) as requested,
