@@ -2,12 +2,15 @@
 
 Public API (other modules code against this; keep it stable):
 
-`fetch_to_landing(artist_ids, landing_uri, settings, *, run_id=None, progress=None) -> FetchSummary`
+`fetch_to_landing(artist_ids, landing_uri, settings, *, run_id=None, progress=None, owner=None,
+                 api_regime=None) -> FetchSummary`
     Validates and de-duplicates the IDs (malformed ones are reported by value, never sent),
     recovers partial files of crashed runs under `landing_uri` (their answers are landed), skips
     artists whose answers already wait in `spotify/landing/` (not loaded yet), fetches the rest
-    (batch / single / auto per `settings.api_mode`), flushes answers batch
-    by batch to a partial file and finalizes it atomically as
+    (batch / single / auto per `settings.api_mode`; in auto, `api_regime="single"` from the run history
+    sends no batch request, and with nothing known one batch request probes the endpoint before any
+    other is sent), writes every answer to a partial file before the next request goes out (on GCS
+    within `FLUSH_EVERY_SECONDS`) and finalizes it atomically as
     `{landing_uri}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{token}_artist_enrichment.jsonl` (a random token
     per run: see `landing`). The partial folder and its run marker are created before the first
     request, so an unwritable landing location fails before anything is fetched.
@@ -27,7 +30,9 @@ Public API (other modules code against this; keep it stable):
     "all_failed": nothing stopped the run but every artist it asked failed), retry_after_seconds,
     message, exit_code (0 done, 2 bad input (malformed IDs), 3 auth, 4 stopped by rate limit, quota or
     the run time limit, 5 Spotify unreachable or every artist asked failed), requests, rate_limited
-    (count of 429 answers). `.to_json()` gives one JSON line.
+    (count of 429 answers), run_id, started_at, api_regime (what the run knows at its end of the
+    credentials' regime: "single", "batch" or None; `runs.run_record` stores it). `.to_json()` gives one
+    JSON line.
 
 `FetchProgress` (dataclass) passed to the `progress` callback: done, total, ok, not_found, failed,
     requests, rate_limited, seconds, artists_per_second, api_mode.
