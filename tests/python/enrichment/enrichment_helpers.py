@@ -16,9 +16,10 @@ import duckdb
 from support.dbt_runner import PROJECT_ROOT, DbtProject, DbtResult, parse_cache
 
 from spotify_enrichment.contract import duckdb_type
-from spotify_enrichment.records import lake_tables
+from spotify_enrichment.records import ENRICHMENT_FAILURES, ENRICHMENT_RUNS, lake_tables
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
+RUN_BOOKKEEPING = (ENRICHMENT_RUNS.landing_suffix, ENRICHMENT_FAILURES.landing_suffix)
 DEMO_ARTISTS = 300
 DEMO_PLAYS = 3000
 NEW_ARTISTS = 25
@@ -102,8 +103,18 @@ class Warehouse:
             connection.execute(sql, parameters or [])
 
     def files(self, folder: str) -> list[str]:
+        """The files in a landing subfolder, less the run and failure records every run lands."""
         path = self.landing_dir / "spotify" / folder
-        return sorted(item.name for item in path.iterdir()) if path.is_dir() else []
+        if not path.is_dir():
+            return []
+        return sorted(item.name for item in path.iterdir() if not item.name.endswith(RUN_BOOKKEEPING))
+
+    def run_files(self, folder: str) -> list[str]:
+        """The run and failure record files in a landing subfolder."""
+        path = self.landing_dir / "spotify" / folder
+        if not path.is_dir():
+            return []
+        return sorted(item.name for item in path.iterdir() if item.name.endswith(RUN_BOOKKEEPING))
 
     def copy_to(self, root: Path) -> Warehouse:
         """A copy of the DuckDB file and the landing folder under `root` (same emulator and environment)."""

@@ -193,7 +193,7 @@ def test_out_of_range_numbers_and_unknown_arguments_are_named_before_any_sql(
         mode="incremental", lookback_days=99999999999, stale_after_days=-1, limit=2**31, bogus_arg=1
     )
     assert result.returncode != 0
-    accepted = "mode, dry_run, limit, lookback_days, stale_after_days"
+    accepted = "mode, dry_run, limit, lookback_days, stale_after_days, force"
     assert f"unknown argument bogus_arg (the arguments are {accepted})" in result.output
     assert "lookback_days must be a whole number of days from 0 to 36500, got: 99999999999" in result.output
     assert "stale_after_days must be a whole number of days from 0 to 36500, got: -1" in result.output

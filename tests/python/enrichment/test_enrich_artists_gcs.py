@@ -8,10 +8,10 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from enrichment_helpers import DemoData, Warehouse
+from enrichment_helpers import RUN_BOOKKEEPING, DemoData, Warehouse
 from support.gcs_emulator import GcsEmulator
 
-from spotify_enrichment.landing import GcsStore
+from spotify_enrichment.landing import GcsStore, LandingStore
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 BUCKET = "enrichment-test"
@@ -41,15 +41,20 @@ def test_gs_landing_quota_stop_then_rest_then_copied_back_and_corrupt_files(
     first_rows = history_only.enrichment_rows()
     assert 0 < first_rows < demo_data.artist_count
 
-    # 2. The next run asks only for the rest; everything is loaded and archived in the bucket.
+    # 2. The next run waits for the time Spotify named, sending nothing; with force: true it asks only for
+    # the rest; everything is loaded and archived in the bucket.
     spotify_emulator.reset_stats()
-    result = history_only.enrich(mode="backfill", landing_uri=landing_uri)
+    waiting = history_only.enrich(mode="backfill", landing_uri=landing_uri)
+    assert waiting.returncode == 0, str(waiting)
+    assert "Spotify asked to wait until" in waiting.output
+    assert spotify_emulator.stats()["requests_total"] == 0
+    result = history_only.enrich(mode="backfill", landing_uri=landing_uri, force=True)
     assert result.returncode == 0, str(result)
     assert len(spotify_emulator.stats()["ids_requested"]) == demo_data.artist_count - first_rows
     assert history_only.enrichment_rows() == demo_data.artist_count
     assert len(history_only.enriched_ids()) == demo_data.artist_count
     assert store.list("spotify/landing/") == []
-    archived = store.list("spotify/archive/")
+    archived = answer_files(store, "spotify/archive/")
     assert len(archived) == 2
 
     # 3. An archived file copied back is not loaded again; a corrupt one goes to quarantine.
@@ -72,4 +77,10 @@ def test_gs_landing_quota_stop_then_rest_then_copied_back_and_corrupt_files(
         f"spotify/quarantine/{corrupt.replace('.jsonl', '.errors.txt')}",
         f"spotify/quarantine/{corrupt}",
     ]
-    assert len(store.list("spotify/archive/")) == 3
+    assert len(answer_files(store, "spotify/archive/")) == 3
+    assert store.list("locks/") == [], "each run's lock claim is gone with it"
+
+
+def answer_files(store: LandingStore, prefix: str) -> list[str]:
+    """The files under `prefix` less the run records every run also lands."""
+    return [key for key in store.list(prefix) if not key.endswith(RUN_BOOKKEEPING)]
