@@ -6,7 +6,8 @@ from pathlib import Path
 import duckdb
 from enrichment_helpers import contract_lake
 
-from spotify_enrichment.dbt_duckdb_plugin import register_sql_functions
+from spotify_enrichment.dbt_duckdb_plugin import eta_text, register_sql_functions
+from spotify_enrichment.fetcher import FetchProgress
 from spotify_enrichment.records import ARTIST_ENRICHMENT
 
 
@@ -48,3 +49,24 @@ def test_relative_landing_uri_resolves_against_the_project_dir_in_sql(tmp_path: 
     register_sql_functions(connection)
     resolved = call(connection, f"select spotify_resolve_landing_uri('landing', '{tmp_path}')")
     assert resolved == str(tmp_path / "landing")
+
+
+def test_progress_names_the_rate_the_429s_and_the_time_left() -> None:
+    def progress(done: int, rate: float) -> FetchProgress:
+        return FetchProgress(
+            done=done,
+            total=5000,
+            ok=done,
+            not_found=0,
+            failed=0,
+            requests=done + 3,
+            rate_limited=3,
+            seconds=10.0,
+            artists_per_second=rate,
+            api_mode="single",
+        )
+
+    assert eta_text(progress(1200, 4.1)) == "15m26s"
+    assert eta_text(progress(200, 1.0)) == "1h20m"
+    assert eta_text(progress(0, 0.0)) == "unknown"
+    assert eta_text(progress(5000, 4.0)) == "0s"
