@@ -121,8 +121,10 @@
     {% endif %}
 
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
+    {#- A run that sent nothing learned nothing new: the earlier wait still holds for the next run. -#}
     {% do spotify_enrichment.record_enrichment_run(
-        landing, 'spotify', mode, summary, loaded, memory.retry_not_before if waiting else none
+        landing, 'spotify', mode, summary, loaded,
+        memory.retry_not_before if not summary.get('requests') and not summary.get('retry_after_seconds') else none
     ) %}
     {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
 

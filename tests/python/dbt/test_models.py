@@ -250,7 +250,14 @@ def test_runbook_analyses_compile_and_answer_on_duckdb(green: tuple[DbtProject, 
         "artists_by_genre",
         "top_genres",
         "artists_with_images",
+        "enrichment_runs",
+        "enrichment_failures",
+        "enrichment_monitors",
     }
+    # The fixture lake holds answers but no run: no run history, no failures.
+    assert answers["enrichment_runs"] == [] and answers["enrichment_failures"] == []
+    [monitors] = answers["enrichment_monitors"]
+    assert monitors[0] == 300 and monitors[1] == 1.0 and 0 < monitors[2] < 0.2
     coverage = {row[0]: row[1] for row in answers["enrichment_coverage"]}
     assert sum(coverage.values()) == 300 and coverage["ok"] > 0 and coverage["not_found"] > 0
     assert answers["enrichment_staleness"] == []
