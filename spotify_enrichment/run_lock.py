@@ -112,6 +112,7 @@ class RunLock:
     def release(self) -> None:
         if self._fd is not None:
             with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)  # an empty lock file: nobody holds it
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
             self._fd = None
