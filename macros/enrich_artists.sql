@@ -63,8 +63,16 @@
 -#}
 
 {% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, force=false) %}
-    {% do spotify_enrichment.create_lake_tables() %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
+    {#- One run at a time per landing location: the second fails here, first thing, naming the first.
+        A process that dies holding it frees it (an OS lock; on gs:// the next run sees the pid gone). -#}
+    {% if not dry_run %}
+        {% set lock = spotify_enrichment.plugin_call('spotify_run_lock', [landing, invocation_id, true]) %}
+        {% if not lock.ok %}
+            {% do exceptions.raise_compiler_error("enrich_artists: " ~ lock.message) %}
+        {% endif %}
+    {% endif %}
+    {% do spotify_enrichment.create_lake_tables() %}
     {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
     {% set due = run_query("select count(*) from (" ~ worklist_sql ~ ") as worklist").columns[0].values()[0] %}
 
@@ -72,12 +80,6 @@
         {% do spotify_enrichment.log_worklist_preview(worklist_sql, mode, due) %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
         {{ return({'mode': mode, 'dry_run': true, 'due': due}) }}
-    {% endif %}
-
-    {#- One run at a time per landing location: the second fails here, naming the first. -#}
-    {% set lock = spotify_enrichment.plugin_call('spotify_run_lock', [landing, invocation_id, true]) %}
-    {% if not lock.ok %}
-        {% do exceptions.raise_compiler_error("enrich_artists: " ~ lock.message) %}
     {% endif %}
     {% set result = spotify_enrichment.duckdb_enrich_artists_locked(mode, worklist_sql, due, landing, force) %}
     {% do spotify_enrichment.plugin_call('spotify_run_lock', [landing, invocation_id, false]) %}
