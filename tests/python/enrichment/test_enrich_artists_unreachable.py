@@ -189,6 +189,8 @@ def test_an_unwritable_landing_location_fails_before_any_request(
 def test_two_warehouses_sharing_one_landing_folder_started_in_the_same_second_both_load_every_answer(
     warehouse: Warehouse, catalogues: list[Path], tmp_path: Path
 ) -> None:
+    """One run at a time per landing location: the one that comes second is refused at once, naming the
+    other; run again afterwards, each warehouse loads every answer of its own and none of the other's."""
     second = warehouse.copy_to(tmp_path / "second")
     # A copy of a warehouse is the same warehouse; a second one has an identity of its own.
     with duckdb.connect(str(second.duckdb_path)) as connection:
@@ -204,7 +206,16 @@ def test_two_warehouses_sharing_one_landing_folder_started_in_the_same_second_bo
         ]
         for thread, _ in runs:
             thread.join(timeout=300)
-    for _, results in runs:
-        assert results and results[0].returncode == 0, str(results[0] if results else "dbt did not finish")
+        outcomes = [results[0] if results else None for _, results in runs]
+        assert all(outcomes), "dbt did not finish"
+        refused = [
+            each for each, result in zip((warehouse, second), outcomes, strict=True) if result.returncode != 0
+        ]
+        assert len(refused) <= 1, [str(result) for result in outcomes]
+        for each in refused:
+            result = outcomes[(warehouse, second).index(each)]
+            assert "another enrichment run is using the landing location" in result.output, str(result)
+            again = each.enrich(mode="backfill", landing_uri=shared_landing)
+            assert again.returncode == 0, str(again)
     for each in (warehouse, second):
         assert len(each.enriched_ids()) == HISTORY_ARTISTS, "every artist is enriched in both warehouses"
