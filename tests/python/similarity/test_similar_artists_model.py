@@ -4,18 +4,14 @@ included; bad vars are refused with their name."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from spotify_enrichment_dev.bench.genres import load_model_module
 from spotify_enrichment_dev.similarity_reference import brute_force_similar_artists
 
-MODEL_FILE = (
-    Path(__file__).resolve().parents[3] / "models/hub/service/music" / "hub_music__svc_similar_artists.py"
-)
 GENRES = ("pop", "dance pop", "rock", "indie rock", "hip hop", "trap", "jazz", "latin hip hop", "k-pop")
 GENRES += ("emo",)
 FAMILIES = {
@@ -28,15 +24,7 @@ FAMILIES = {
 }
 
 
-def load_model() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("hub_music__svc_similar_artists", MODEL_FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MODEL = load_model()
+MODEL = load_model_module(Path(__file__).resolve().parents[3])
 
 
 def small_library(artists: int, seed: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
