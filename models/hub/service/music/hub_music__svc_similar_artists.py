@@ -119,16 +119,26 @@ def feature_matrix(artist_ids, genres, families, family_weight):
 
 def top_k_block(scores, first_row, k):
     """(row, column, score, rank) of the top k per row of a dense block of similarities: self excluded,
-    scores rounded, only scores > 0, equal scores by column (the artistId order)."""
-    rows_in_block = scores.shape[0]
-    scores = np.minimum(np.round(scores, SCORE_DECIMALS), 1.0)
-    scores[np.arange(rows_in_block), first_row + np.arange(rows_in_block)] = 0.0
-    kept = min(k, scores.shape[1])
-    # Every score tied with the k-th largest is a candidate, so ties are cut by artistId, not by chance.
-    threshold = -np.partition(-scores, kept - 1, axis=1)[:, kept - 1]
-    threshold = np.maximum(threshold, np.nextafter(0.0, 1.0))
-    rows, columns = np.nonzero(scores >= threshold[:, None])
-    values = scores[rows, columns]
+    scores rounded, only scores > 0, equal scores by column (the artistId order). `scores` is changed."""
+    rows_in_block, columns_in_block = scores.shape
+    kept = min(k, columns_in_block - 1)
+    empty = np.zeros(0, dtype=np.int64)
+    if kept < 1:
+        return empty, empty, np.zeros(0), empty
+    scores[np.arange(rows_in_block), first_row + np.arange(rows_in_block)] = -1.0
+    # Rounding is monotonic, so every score whose rounded value reaches the rounded k-th largest is at
+    # least that value less half a unit: a small superset of candidates, ranked after rounding, so ties
+    # at the k-th place are cut by artistId, not by chance. Only candidates are rounded.
+    # (Selecting the k-th smallest of the negated scores: numpy's introselect is many times slower on
+    # the k-th largest of rows that are mostly zeros.)
+    kth_largest = -np.partition(-scores, kept - 1, axis=1)[:, kept - 1]
+    half_unit = 0.5 * 10.0**-SCORE_DECIMALS
+    # ...and a score rounding to 0 is no similarity: rows with fewer than k others sharing anything.
+    floor = np.maximum(np.round(kth_largest, SCORE_DECIMALS) - half_unit, half_unit) - 1e-12
+    rows, columns = np.nonzero(scores >= floor[:, None])
+    values = np.minimum(np.round(scores[rows, columns], SCORE_DECIMALS), 1.0)
+    positive = values > 0
+    rows, columns, values = rows[positive], columns[positive], values[positive]
     order = np.lexsort((columns, -values, rows))
     rows, columns, values = rows[order], columns[order], values[order]
     rank = np.arange(len(rows)) - np.searchsorted(rows, np.arange(rows_in_block))[rows]
