@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from spotify_enrichment_dev.catalogue import load_catalogue
 
@@ -71,16 +72,19 @@ def measure_coverage(project_dir: Path, artists_dir: Path, top: int = 20) -> Cov
         connection.execute(
             "create table seed as select * from read_csv(?, header = true, all_varchar = true)", [str(seed)]
         )
-        connection.execute("create table assignments (file varchar, artistId varchar, genre varchar)")
         artist_counts = {}
+        columns: dict[str, list[str]] = {"file": [], "artistId": [], "genre": []}
         for name in REAL_ARTIST_FILES:
             path = artists_dir / name
             if not path.is_file():
                 raise FileNotFoundError(f"real artist file {path} is missing (../shared/data/artists/)")
             artist_counts[name], pairs = genre_assignments(path)
-            connection.executemany(
-                "insert into assignments values (?, ?, ?)", [(name, *pair) for pair in pairs]
-            )
+            columns["file"] += [name] * len(pairs)
+            columns["artistId"] += [artist_id for artist_id, _ in pairs]
+            columns["genre"] += [genre for _, genre in pairs]
+        # One bulk insert from Arrow (executemany takes seconds for 47,000 rows).
+        connection.register("assignments_arrow", pa.table(columns))
+        connection.execute("create table assignments as select * from assignments_arrow")
         connection.execute(
             """
             create table matched as
