@@ -103,3 +103,14 @@ def test_good_vars_parse() -> None:
     assert MODEL.parse_k("10") == 10
     assert MODEL.parse_k(3) == 3
     assert MODEL.parse_family_weight("0.25") == 0.25
+
+
+def test_a_library_without_two_artists_with_genres_gives_an_empty_typed_table() -> None:
+    rows = MODEL.similar_artists({"A" * 22: ["rock"]}, {}, 10, 0.25)
+
+    table = MODEL.to_frame(rows, session=object())
+
+    assert rows == []
+    assert table.num_rows == 0
+    assert table.column_names == list(MODEL.COLUMNS)
+    assert str(table.schema.field("sharedGenres").type) == "list<item: string>"
