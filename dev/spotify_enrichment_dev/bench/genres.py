@@ -185,6 +185,7 @@ def run_genres(project_dir: Path, scale: BenchScale, work_dir: Path) -> GenresFi
         "similar_k": K,
         "similar_command_s": round(measured.seconds, 2),
         "similar_model_s": round(measured.node_seconds.get(MODEL, 0.0), 2),
+        "similar_cpu_s": round(measured.cpu_seconds, 2),
         "similar_peak_rss_mb": measured.peak_rss_mb,
         "baseline_artists": len(sample_ids),
         "baseline_dense_s": round(baseline_seconds, 2),

@@ -81,6 +81,7 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
     ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
     ("genres.similar_model_s", "similar artists, 50,000 artists: the model's own seconds"),
+    ("genres.similar_cpu_s", "similar artists, 50,000 artists: CPU seconds of the command"),
     ("genres.baseline_dense_s", "similar artists, 5,000 sample: dense brute force seconds"),
     ("genres.baseline_dense_peak_rss_mb", "similar artists, 5,000 sample: dense brute force peak MB"),
     ("genres.baseline_sparse_s", "similar artists, 5,000 sample: the model's sparse top-k seconds"),

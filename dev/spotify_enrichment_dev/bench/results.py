@@ -88,6 +88,7 @@ class GenresFigures(TypedDict):
     similar_k: int
     similar_command_s: float  # `dbt run --select hub_music__svc_similar_artists`, dbt's start included
     similar_model_s: float  # the model's own node time (run_results.json)
+    similar_cpu_s: float  # user + system CPU seconds of that command, which other work does not inflate
     similar_peak_rss_mb: float
     baseline_artists: int
     baseline_dense_s: float
