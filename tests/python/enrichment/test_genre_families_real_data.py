@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from enrichment_helpers import Warehouse, base_environ, contract_lake, summary_of
 from support.dbt_runner import PROJECT_ROOT, DbtResult
 
@@ -24,8 +25,11 @@ from spotify_enrichment_dev.emulator_process import EmulatorProcess
 from spotify_enrichment_dev.similarity_reference import brute_force_similar_artists
 
 LIBRARY_PER_FILE = 2_500
-K = 10
-FAMILY_WEIGHT = 0.25
+# The project's defaults: the build passes the same vars as enrich_artists, so dbt's partial parse of
+# that command is reused instead of a new parse (seconds).
+PROJECT_VARS = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+K = PROJECT_VARS["similar_artists_k"]
+FAMILY_WEIGHT = PROJECT_VARS["similar_artists_family_weight"]
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,7 @@ def real_library(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
         assert backfill.returncode == 0, str(backfill)
         assert int(summary_of(backfill.output)["ok"]) == len(chosen)
     build = warehouse.dbt(
-        "build",
-        "--select",
-        "+hub_music__svc_similar_artists",
-        vars={"similar_artists_k": K, "similar_artists_family_weight": FAMILY_WEIGHT},
+        "build", "--select", "+hub_music__svc_similar_artists", vars={"landing_uri": warehouse.landing_uri}
     )
     assert build.returncode == 0, str(build)
     yield RealLibrary(warehouse=warehouse, build=build, artist_ids=sorted(chosen))
