@@ -1,21 +1,17 @@
-{#- Fails for each combination of `columns` held by more than one row. -#}
+{#- Fails for each combination of `columns` that occurs on more than one row. -#}
 {% test unique_combination(model, columns) %}
 
 with
 
-rows_of_model as (
-    select * from {{ model }}
-),
-
-repeated as (
+duplicated as (
     select
-        {{ columns | join(", ") }},
-        count(*) as rowCount
-    from rows_of_model
-    group by {{ columns | join(", ") }}
+        {{ columns | join(', ') }},
+        count(*) as duplicateCount
+    from {{ model }}
+    group by {{ columns | join(', ') }}
     having count(*) > 1
 )
 
-select * from repeated
+select * from duplicated
 
 {% endtest %}
