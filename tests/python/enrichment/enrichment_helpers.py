@@ -65,6 +65,9 @@ class Warehouse:
         )
 
     def enrich(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
+        """`enrich_artists`; Spotify alone unless `sources` says otherwise (these warehouses have no
+        MusicBrainz emulator; the MusicBrainz tests pass `sources`)."""
+        arguments.setdefault("sources", ["spotify"])
         return self._operation("enrich_artists", landing_uri, arguments)
 
     def load(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
