@@ -158,12 +158,17 @@ class RollingWindowPacer:
             self.budget = lowered
 
 
+# A steady pacer spaces requests this much wider than the allowance: the server counts arrivals, we count
+# sends, and a request that arrives a few milliseconds early is refused (0.95 of the allowance).
+STEADY_SLACK = 1.05
+
+
 class SteadyPacer:
-    """One request every `1 / rate` seconds, evenly spaced (MusicBrainz counts an average per second, so a
-    burst is refused even under the average), plus a global pause after a refusal (503)."""
+    """One request every `STEADY_SLACK / rate` seconds, evenly spaced (MusicBrainz counts an average per
+    second, so a burst is refused even under the average), plus a global pause after a refusal (503)."""
 
     def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate
+        self.interval = STEADY_SLACK / rate
         self._clock = clock
         self._next = float("-inf")
         self._lock = threading.Lock()
