@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
+from spotify_enrichment_dev.bench.musicbrainz import run_musicbrainz
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
 from spotify_enrichment_dev.bench.report import render_table, verdicts
 from spotify_enrichment_dev.bench.requirements import require_bench_packages
@@ -26,7 +27,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "warehouse")
+BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse")
 Section = TypeVar("Section")
 
 
@@ -73,7 +74,7 @@ def run_bench(
     results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
     errors: dict[str, str] = {}
 
-    if "rate_limited" in only or "latency_bound" in only:
+    if any(name in only for name in ("rate_limited", "latency_bound", "musicbrainz")):
         fetch_artists = max(scale.latency_bound_extended_artists, scale.rate_limited_extended_artists)
         fetch_data = generate_data(
             project_dir, work_dir / "fetch_data", artists=fetch_artists, plays=fetch_artists, seed=scale.seed
@@ -95,6 +96,12 @@ def run_bench(
             )
             if latency_bound is not None:
                 results["latency_bound"] = latency_bound
+        if "musicbrainz" in only:
+            musicbrainz = _attempt(
+                "musicbrainz", errors, lambda: run_musicbrainz(fetch_data.catalogue, scale, work_dir)
+            )
+            if musicbrainz is not None:
+                results["musicbrainz"] = musicbrainz
     if "warehouse" in only:
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
