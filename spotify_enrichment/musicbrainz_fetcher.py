@@ -55,6 +55,9 @@ from spotify_enrichment.transform import utc_timestamp
 logger = logging.getLogger(__name__)
 
 FLUSH_EVERY_SECONDS = 1.0
+# URL lookups failing in a row, with no answer in the run, after which MusicBrainz counts as unreachable
+# (each has had its retries): the run stops instead of failing every chunk the same way.
+UNREACHABLE_AFTER_FAILED_LOOKUPS = 3
 PROGRESS_EVERY_SECONDS = 5.0
 
 
@@ -155,6 +158,7 @@ class _Run:
         self.last_progress = time.monotonic()
         self.deadline = time.monotonic() + client.settings.max_run_seconds
         self.answered = 0
+        self.failed_lookups_in_a_row = 0
 
     def land(self, record: MusicBrainzRecord) -> None:
         self.lines.append(json_line(MUSICBRAINZ_ARTIST, record))
@@ -195,6 +199,17 @@ class _Run:
                     "stopped; answers fetched so far are kept; run again and only the rest is asked"
                 )
                 return
+            if self.failed_lookups_in_a_row >= UNREACHABLE_AFTER_FAILED_LOOKUPS:
+                self.summary.stop_reason = "unreachable"
+                reason = next(iter(self.summary.failed_reasons.values()), "unknown")
+                self.summary.message = (
+                    f"MusicBrainz unreachable: {self.failed_lookups_in_a_row} URL lookups in a row failed "
+                    f"after their retries (last: {reason}); check MUSICBRAINZ_API_URL "
+                    f"({self.client.settings.musicbrainz_api_url}) and the network. Answers so far are kept; "
+                    "a rerun asks only the rest"
+                )
+                logger.error("stopping the MusicBrainz run: %s", self.summary.message)
+                return
             try:
                 self._chunk(chunk)
             except MusicBrainzForbiddenError as error:
@@ -211,7 +226,10 @@ class _Run:
         except (RequestFailedError, UnexpectedResponseError) as error:
             logger.warning("%d artists failed, to be asked again next run: %s", len(chunk), error)
             self.fail(chunk, str(error))
+            if not self.summary.ok + self.summary.not_linked:
+                self.failed_lookups_in_a_row += 1
             return
+        self.failed_lookups_in_a_row = 0
         by_mbid: dict[str, list[str]] = {}
         for artist_id in chunk:
             mbid = links[artist_id]
@@ -289,6 +307,8 @@ def fetch_musicbrainz_to_landing(
 def _exit_code(summary: MusicBrainzSummary) -> int:
     if summary.stop_reason == "forbidden":
         return EXIT_AUTH
+    if summary.stop_reason == "unreachable":
+        return EXIT_UNREACHABLE
     if summary.stop_reason is not None:
         return EXIT_STOPPED
     if summary.failed and not (summary.ok + summary.not_linked):

@@ -104,3 +104,16 @@ def test_the_default_user_agent_names_the_project_version_and_contact() -> None:
     ).musicbrainz_user_agent
     name, rest = agent.split("/", 1)
     assert name == "spotify-enrichment" and "( https://" in rest and rest.endswith(" )")
+
+
+def test_a_musicbrainz_that_is_gone_stops_the_run_after_three_failed_lookups(tmp_path: Path) -> None:
+    with MusicBrainzEmulatorProcess() as gone:
+        settings = settings_for(gone, SPOTIFY_MAX_RETRIES="1", SPOTIFY_CONNECT_TIMEOUT_SECONDS="0.5")
+    # The emulator is stopped: its port refuses connections.
+    started = time.monotonic()
+    artist_ids = [f"{number:022d}".replace("0", "G", 1) for number in range(1000)]
+    summary = fetch_musicbrainz_to_landing(artist_ids, str(tmp_path), settings)
+    assert time.monotonic() - started < 30
+    assert (summary.stop_reason, summary.exit_code) == ("unreachable", 5)
+    assert "MUSICBRAINZ_API_URL" in summary.message
+    assert (summary.failed, summary.skipped, summary.file) == (300, 700, None)
