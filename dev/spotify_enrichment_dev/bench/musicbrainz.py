@@ -25,17 +25,21 @@ from spotify_enrichment_dev.musicbrainz_catalogue import write_musicbrainz_catal
 
 def _naive(api_url: str, artist_ids: list[str], rate: float) -> tuple[float, int]:
     """The baseline: per artist a URL lookup, then the artist lookup when linked, one request every
-    1/rate seconds. Returns (seconds, requests)."""
+    1/rate seconds (refused ones again). Returns (seconds, requests)."""
     session = requests.Session()
     session.headers["User-Agent"] = DEFAULT_MUSICBRAINZ_USER_AGENT
     sent = 0
     started = time.monotonic()
 
     def get(url: str, params: list[tuple[str, str]]) -> requests.Response:
+        """One answer; a 503 is asked again at the next slot, so the baseline does the same work."""
         nonlocal sent
-        time.sleep(max(0.0, started + sent / rate - time.monotonic()))
-        sent += 1
-        return session.get(url, params=params, timeout=30)
+        while True:
+            time.sleep(max(0.0, started + sent / rate - time.monotonic()))
+            sent += 1
+            answer = session.get(url, params=params, timeout=30)
+            if answer.status_code != 503:
+                return answer
 
     for artist_id in artist_ids:
         params = [("resource", spotify_artist_url(artist_id)), ("inc", "artist-rels"), ("fmt", "json")]
