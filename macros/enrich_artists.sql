@@ -107,7 +107,7 @@
             'failed_ids': [], 'requests': 0, 'refused': 0
         } %}
         {% if due == 0 %}
-            {{ log("enrich_artists: " ~ source ~ ": no artists to ask (mode " ~ mode ~ "); the API was not called", info=true) }}
+            {{ log("enrich_artists: " ~ source ~ ": no artists to enrich (mode " ~ mode ~ "); the API was not called", info=true) }}
         {% else %}
             {{ log("enrich_artists: " ~ source ~ ": mode " ~ mode ~ ": fetching " ~ due ~ " artists, landing in " ~ landing, info=true) }}
             {% set fetch_sql %}
