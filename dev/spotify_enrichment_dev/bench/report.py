@@ -44,6 +44,9 @@ TARGETS: tuple[Target, ...] = (
         "musicbrainz.share_of_allowance", "musicbrainz: share of the requests-per-second allowance", 0.9, True
     ),
     Target("musicbrainz.refused_503", "musicbrainz: 503 answers in a clean run", 0, False),
+    Target("genres.coverage_share", "genre families seed: share of real genre assignments", 0.95, True),
+    Target("genres.similar_command_s", "similar artists, 50,000 artists: seconds", 60, False),
+    Target("genres.similar_peak_rss_mb", "similar artists, 50,000 artists: peak memory (MB)", 2048, False),
     Target("total_seconds", "make bench: total seconds", 1200, False),
 )
 
@@ -86,6 +89,11 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("musicbrainz.seconds", "musicbrainz: fetcher seconds"),
     ("musicbrainz.naive_seconds", "musicbrainz naive client: seconds"),
     ("musicbrainz.speedup_vs_naive", "musicbrainz: x naive client"),
+    ("genres.similar_model_s", "similar artists, 50,000 artists: the model's own seconds"),
+    ("genres.similar_cpu_s", "similar artists, 50,000 artists: CPU seconds of the command"),
+    ("genres.baseline_dense_s", "similar artists, 5,000 sample: dense brute force seconds"),
+    ("genres.baseline_dense_peak_rss_mb", "similar artists, 5,000 sample: dense brute force peak MB"),
+    ("genres.baseline_sparse_s", "similar artists, 5,000 sample: the model's sparse top-k seconds"),
 )
 
 

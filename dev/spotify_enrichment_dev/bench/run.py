@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.musicbrainz import run_musicbrainz
@@ -27,7 +28,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse")
+BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "genres")
 Section = TypeVar("Section")
 
 
@@ -54,26 +55,16 @@ def _attempt(name: str, errors: dict[str, str], measure: Callable[[], Section]) 
     return section
 
 
-def run_bench(
+def _run_fetch_benchmarks(
     scale: BenchScale,
     project_dir: Path,
     work_dir: Path,
-    results_path: Path,
-    only: tuple[str, ...] = BENCHMARKS,
     *,
-    keep_work: bool = False,
-) -> BenchResults:
-    """Run the chosen benchmarks, write `results_path` and return the results (with `errors` when any
-    benchmark failed; its keys are then missing and its verdicts say so)."""
-    started = time.perf_counter()
-    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True)
-    require_bench_packages()
-    results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
-    errors: dict[str, str] = {}
-
+    only: tuple[str, ...],
+    results: BenchResults,
+    errors: dict[str, str],
+) -> None:
+    """The benchmarks that fetch (rate-limited, latency-bound, MusicBrainz), on one generated catalogue."""
     if any(name in only for name in ("rate_limited", "latency_bound", "musicbrainz")):
         fetch_artists = max(scale.latency_bound_extended_artists, scale.rate_limited_extended_artists)
         fetch_data = generate_data(
@@ -102,10 +93,37 @@ def run_bench(
             )
             if musicbrainz is not None:
                 results["musicbrainz"] = musicbrainz
+
+
+def run_bench(
+    scale: BenchScale,
+    project_dir: Path,
+    work_dir: Path,
+    results_path: Path,
+    only: tuple[str, ...] = BENCHMARKS,
+    *,
+    keep_work: bool = False,
+) -> BenchResults:
+    """Run the chosen benchmarks, write `results_path` and return the results (with `errors` when any
+    benchmark failed; its keys are then missing and its verdicts say so)."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    require_bench_packages()
+    results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
+    errors: dict[str, str] = {}
+
+    _run_fetch_benchmarks(scale, project_dir, work_dir, only=only, results=results, errors=errors)
     if "warehouse" in only:
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
+    if "genres" in only:
+        genres = _attempt("genres", errors, lambda: run_genres(project_dir, scale, work_dir))
+        if genres is not None:
+            results["genres"] = genres
 
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

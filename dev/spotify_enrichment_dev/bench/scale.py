@@ -21,6 +21,8 @@ class BenchScale:
     # At musicbrainz.org's allowance: ~75 s for the fetcher, ~170 s for the naive client beside it.
     musicbrainz_artists: int = 100
     musicbrainz_requests_per_second: float = 1.0
+    similar_artists_library: int = 50_000
+    similar_artists_baseline: int = 5_000
     seed: int = 7
 
     def as_dict(self) -> dict[str, int | str]:
@@ -40,6 +42,8 @@ SMOKE = BenchScale(
     warehouse_new_enrichments=10,
     musicbrainz_artists=20,
     musicbrainz_requests_per_second=20.0,
+    similar_artists_library=300,
+    similar_artists_baseline=100,
 )
 
 SCALES: dict[str, BenchScale] = {scale.name: scale for scale in (FULL, SMOKE)}
