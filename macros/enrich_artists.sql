@@ -4,7 +4,7 @@
                                                   lookback_days: 7, stale_after_days: 90}'
     mode: backfill | incremental | refresh (see enrich_artists_worklist_sql); dry_run: count and the first
     10 artists, no API call, nothing written; limit: at most this many artists (null: all).
-    Steps: worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as JSONL under
+    Steps: resolve_track_artists (tracks of plays without artist IDs) -> worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as JSONL under
     var landing_uri) -> load_artist_enrichment (also loads files earlier runs left behind).
     Fails (non-zero exit) when Spotify stopped the run (auth, quota, rate-limit cap), after loading what
     was fetched before the stop, and when a landing file had to be quarantined.
@@ -62,6 +62,8 @@
 
 {% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
     {% do spotify_enrichment.create_lake_tables() %}
+    {#- Plays without artist IDs (Spotify's data export) name their artists once their tracks are resolved. -#}
+    {% do spotify_enrichment.resolve_track_artists(dry_run=dry_run) %}
     {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
     {% set due = run_query("select count(*) from (" ~ worklist_sql ~ ") as worklist").columns[0].values()[0] %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
