@@ -67,7 +67,16 @@ def not_found_track(*, track_id: str, resolved_at: str, run_id: str) -> TrackArt
 
 
 class TrackRun(_FetchRun):
-    """`_FetchRun` with the track endpoints: the scheduling, regimes and stops stay the fetcher's."""
+    """`_FetchRun` with the track endpoints: the scheduling, regimes and stops stay the fetcher's.
+    Until a batch has been answered, only one is in flight: in Development Mode the regime then costs
+    one 403, not one per concurrent batch (requests <= distinct tracks + 1)."""
+
+    _batch_answered = False
+
+    def _in_flight_limit(self) -> int:
+        if self.api_mode == "batch" and not self._batch_answered:
+            return 1
+        return super()._in_flight_limit()
 
     def _switch_to_single(self) -> None:
         with self._mode_lock:
@@ -107,6 +116,7 @@ class TrackRun(_FetchRun):
                 middle = len(ids) // 2
                 return _WorkDone(follow_up=[_Work(ids[:middle], True), _Work(ids[middle:], True)])
             return _WorkDone(outcomes=[ArtistOutcome(i, "failed", reason=str(error)) for i in ids])
+        self._batch_answered = True
         return _WorkDone(outcomes=[self._record(i, t, "batch") for i, t in zip(ids, tracks, strict=True)])
 
     def _process_single(self, artist_id: str) -> _WorkDone:

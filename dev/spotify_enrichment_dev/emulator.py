@@ -753,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         partial.replace(arguments.port_file)
     print(
         f"spotify emulator listening on http://{arguments.host}:{server.port} "
-        f"({len(catalogue)} artists, {len(tracks)} tracks, {config.quota} quota)",
+        f"({len(catalogue)} artists{f', {len(tracks)} tracks' if tracks else ''}, {config.quota} quota)",
         flush=True,
     )
     try:
