@@ -207,8 +207,12 @@ def kind_of(item: HistoryInput) -> HistoryKind:
         )
     kind = by_content or by_name
     if kind is None:
-        text = item.data[:200].decode("utf-8", errors="replace").lstrip()
-        if text.startswith("{"):
+        first_line = item.data.split(b"\n", 1)[0]
+        try:
+            first = json.loads(first_line)
+        except ValueError:
+            first = None
+        if isinstance(first, dict) and "playedAt" in first:
             return "jsonl"
         raise HistoryFormatError(
             f"{item.source}: not a listening history: expected a JSON array of streams (keys ts, ms_played "
