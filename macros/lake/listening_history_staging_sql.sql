@@ -147,11 +147,14 @@
     from {{ tracks }}
 {% endmacro %}
 
+{#- The two offsets are compared rather than one used as a subscript: bqemulator numbers WITH OFFSET from 1. -#}
 {% macro bigquery__track_artist_rows_sql(tracks) %}
     select
         tracks.trackId,
         artistId,
-        tracks.artistNames[safe_offset(artistPosition)] as artistName
+        artistName
     from {{ tracks }} as tracks
-    cross join unnest(tracks.artistIds) as artistId with offset as artistPosition
+    cross join unnest(tracks.artistIds) as artistId with offset as idPosition
+    cross join unnest(tracks.artistNames) as artistName with offset as namePosition
+    where idPosition = namePosition
 {% endmacro %}
