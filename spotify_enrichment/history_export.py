@@ -1,7 +1,9 @@
 """Listening-history files as people have them, read into plays: the project's JSONL, Spotify's
 personal data export ("Extended streaming history": `Streaming_History_Audio_*.json`, older
 `endsong_*.json`; "Account data": `StreamingHistory_music_*.json` / `StreamingHistory*.json`), a
-folder of them or the export's zip. Pure parsing, no database: `history_load` writes the plays.
+folder of them or the export's zip. Pure parsing of the export's JSON arrays, no database:
+`history_load` writes the plays, and reads the project's JSONL itself with DuckDB (a history of
+millions of lines must not pass through Python).
 
 A file's kind is told by its name and checked against its content. Episodes, audiobooks, local files
 and entries without a track are counted by reason and not loaded as plays. An entry that cannot be
@@ -10,7 +12,8 @@ read (not JSON, a wrong type, no time, a time in the future) fails the whole loa
 The dedupe key of a play (`play_key`): the time Spotify gives (to the second in the export), the track
 (its ID, or its name and artist name when the entry has no ID), the milliseconds played, the artist ID
 (JSONL lines are one per play and artist) and the occurrence: the n-th entry with all those same values
-in its file. So two plays of one track that end in the same second stay two plays (Spotify writes
+in its file (for JSONL, DuckDB computes the same rule as the MD5 of those values: `history_load`).
+So two plays of one track that end in the same second stay two plays (Spotify writes
 one entry per stream), and the same file, or an overlapping export, loaded again gives the same keys
 and adds nothing. The same play from the account data (time to the minute) and from the extended
 history has different keys: load one kind of export, not both."""
@@ -63,6 +66,7 @@ class HistoryInput:
     source: str
     name: str
     data: bytes
+    path: Path | None = None  # the file itself, when it is one (not a zip member)
 
     @property
     def checksum(self) -> str:
@@ -114,14 +118,16 @@ def _other_history(name: str) -> str | None:
     return next((reason for pattern, reason in _OTHER_HISTORY_NAMES.items() if pattern.fullmatch(base)), None)
 
 
-def _collect(inputs: Inputs, source: str, name: str, data: bytes, *, chosen: bool) -> None:
+def _collect(
+    inputs: Inputs, source: str, name: str, data: bytes, *, chosen: bool, path: Path | None = None
+) -> None:
     """Keep a file that is (or, `chosen` by the user, claims to be) a listening history."""
     other = _other_history(name)
     if other:
         inputs.skipped_files[source] = other
         return
     if chosen or _kind_by_name(name) is not None or _sniff(data) is not None:
-        inputs.files.append(HistoryInput(source, name, data))
+        inputs.files.append(HistoryInput(source, name, data, path))
     elif not name.rsplit("/", 1)[-1].startswith("."):
         inputs.ignored.append(source)
 
@@ -152,13 +158,13 @@ def find_inputs(path: str | Path) -> Inputs:
         if zipfile.is_zipfile(root) and root.suffix.lower() == ".zip":
             _zip_members(root, inputs)
         else:
-            _collect(inputs, str(root), root.name, root.read_bytes(), chosen=True)
+            _collect(inputs, str(root), root.name, root.read_bytes(), chosen=True, path=root)
     else:
         for child in sorted(p for p in root.rglob("*") if p.is_file()):
             if child.suffix.lower() == ".zip":
                 _zip_members(child, inputs)
             elif child.suffix.lower() in (".json", *_JSONL_SUFFIXES):
-                _collect(inputs, str(child), child.name, child.read_bytes(), chosen=False)
+                _collect(inputs, str(child), child.name, child.read_bytes(), chosen=False, path=child)
             elif not child.name.startswith("."):
                 inputs.ignored.append(str(child))
     if not inputs.files and not inputs.skipped_files:
@@ -308,40 +314,6 @@ def _typed(problems: _Problems, entry: dict[str, Any], where: str, types: dict[s
     return True
 
 
-def _parse_jsonl(item: HistoryInput, parsed: ParsedFile, problems: _Problems, now: datetime) -> None:
-    types = {"trackId": str, "trackName": str, "msPlayed": int, "artistId": str, "artistName": str}
-    for number, line in enumerate(item.data.decode("utf-8", errors="replace").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parsed.entries += 1
-        where = f"line {number}"
-        try:
-            entry = json.loads(line)
-        except ValueError as error:
-            problems.add("malformed", f"{where}: not valid JSON ({error})")
-            continue
-        if not isinstance(entry, dict):
-            problems.add("malformed", f"{where}: not a JSON object")
-            continue
-        if not _typed(problems, entry, where, types):
-            continue
-        example = f"trackId {entry.get('trackId') or 'null'}, artistId {entry.get('artistId') or 'null'}"
-        played_at = _check_time(problems, entry.get("playedAt"), example, now)
-        if played_at is None:
-            continue
-        parsed.plays.append(
-            Play(
-                playedAt=played_at,
-                trackId=entry.get("trackId"),
-                trackName=entry.get("trackName"),
-                msPlayed=entry.get("msPlayed"),
-                artistId=entry.get("artistId"),
-                artistName=entry.get("artistName"),
-                playKey="",
-            )
-        )
-
-
 def _array(item: HistoryInput) -> list[Any]:
     try:
         value = json.loads(item.data.decode("utf-8-sig"))
@@ -443,7 +415,7 @@ def _parse_account(item: HistoryInput, parsed: ParsedFile, problems: _Problems, 
         )
 
 
-_PARSERS = {"jsonl": _parse_jsonl, "extended": _parse_extended, "account": _parse_account}
+_PARSERS = {"extended": _parse_extended, "account": _parse_account}
 
 
 def play_key(play: Play, occurrence: int) -> str:
@@ -466,6 +438,10 @@ def _assign_keys(plays: list[Play]) -> None:
 def parse(item: HistoryInput, now: datetime | None = None) -> ParsedFile:
     """The plays of one file; raises `HistoryFormatError` naming it when an entry cannot be read."""
     kind = kind_of(item)
+    if kind == "jsonl":
+        raise ValueError(
+            f"{item.source}: JSONL plays are read by the warehouse (history_load), not parsed here"
+        )
     parsed = ParsedFile(source=item.source, kind=kind)
     problems = _Problems(item.source)
     _PARSERS[kind](item, parsed, problems, now or datetime.now(UTC))

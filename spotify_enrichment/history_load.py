@@ -24,7 +24,15 @@ import duckdb
 
 from spotify_enrichment.contract import duckdb_type, fields_of
 from spotify_enrichment.errors import BadInputError
-from spotify_enrichment.history_export import KIND_NAMES, find_inputs, parse
+from spotify_enrichment.history_export import (
+    KIND_NAMES,
+    MAX_EXAMPLES,
+    HistoryFormatError,
+    HistoryInput,
+    find_inputs,
+    kind_of,
+    parse,
+)
 from spotify_enrichment.records import LISTENING_HISTORY, LISTENING_HISTORY_LEDGER, HistoryLoadColumns
 from spotify_enrichment.warehouse_duckdb import checked_relation
 
@@ -122,12 +130,15 @@ def _write_rows(path: Path, rows: list[dict[str, object]]) -> None:
 
 @dataclass
 class _Batch:
-    """The plays to insert (with their file and its order in this load) and the files to ledger."""
+    """The plays to insert (with their file and its order in this load), the JSONL files DuckDB reads
+    itself (source, path) and the files to ledger."""
 
     history: str
     ledger: str
     rows: list[dict[str, object]] = field(default_factory=list)
+    jsonl: list[tuple[str, Path]] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="listening-history-")))
 
 
 def load_history(
@@ -155,23 +166,29 @@ def load_history(
             ).fetchall()
         }
         for order, item in enumerate(inputs.files):
-            parsed = parse(item)
-            file_summary = FileSummary(
-                file=item.source, kind=parsed.kind, entries=parsed.entries, skipped=dict(parsed.skipped)
-            )
+            if kind_of(item) == "jsonl":
+                file_summary, plays = _check_jsonl(cursor, item, batch), None
+            else:
+                parsed = parse(item)
+                plays = parsed.plays
+                file_summary = FileSummary(
+                    file=item.source, kind=parsed.kind, entries=parsed.entries, skipped=dict(parsed.skipped)
+                )
             summary.files.append(file_summary)
             if item.checksum in loaded_checksums and not replace:
                 file_summary.loaded_before = True
-                file_summary.already_present = len(parsed.plays)
+                file_summary.already_present = file_summary.entries - sum(file_summary.skipped.values())
                 continue
             batch.files.append((item.source, item.checksum))
-            batch.rows.extend(
-                {**play, "sourceFile": item.source, "fileOrder": order} for play in parsed.plays
-            )
+            if plays is None:
+                batch.jsonl.append((item.source, _local_path(item, batch)))
+            else:
+                batch.rows.extend({**play, "sourceFile": item.source, "fileOrder": order} for play in plays)
         if batch.files:
             _insert(cursor, batch, summary, replace=replace)
     finally:
         cursor.close()
+        shutil.rmtree(batch.folder, ignore_errors=True)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -194,6 +211,95 @@ _INSERT_SQL = """
 """
 
 
+_JSONL_READ = """read_json($path, format = 'newline_delimited', columns = {
+        playedAt: 'timestamptz', trackId: 'varchar', trackName: 'varchar', msPlayed: 'bigint',
+        artistId: 'varchar', artistName: 'varchar'
+    })"""
+
+# The play key of history_export for JSONL lines, computed by DuckDB: the same values, identical lines
+# numbered (which identical line gets which number does not matter: they are the same).
+_JSONL_INSERT_SQL = """
+    insert into {history} ({columns})
+    with
+
+    plays as (
+        select
+            cast(timezone('UTC', playedAt) as timestamp) as playedAt, trackId, trackName, msPlayed,
+            artistId, artistName
+        from {read}
+    ),
+
+    keyed as (
+        select
+            *,
+            md5(concat_ws('|', strftime(playedAt, '%Y-%m-%dT%H:%M:%S.%f'), coalesce(trackId, ''),
+                coalesce(trackName, ''), coalesce(cast(msPlayed as varchar), ''), coalesce(artistId, ''),
+                coalesce(artistName, ''), cast(row_number() over (
+                    partition by playedAt, trackId, trackName, msPlayed, artistId, artistName
+                ) as varchar))) as playKey
+        from plays
+    )
+
+    select
+        playedAt, trackId, trackName, msPlayed, artistId, artistName, playKey, $source,
+        cast($loaded_at as timestamp)
+    from keyed
+    where not exists (select 1 from {history} as loaded where loaded."playKey" = keyed.playKey)
+"""
+
+_JSONL_CHECK_SQL = """
+    select
+        count(*),
+        count(*) filter (where playedAt is null),
+        count(*) filter (where playedAt > now() + interval 1 hour),
+        cast(max(playedAt) as varchar),
+        list('trackId ' || coalesce(trackId, 'null') || ', artistId ' || coalesce(artistId, 'null'))
+            filter (where playedAt is null),
+        -- Every column is read, so a value of the wrong type fails here, before anything is written.
+        count(trackName) + count(msPlayed) + count(artistName)
+    from {read}
+"""
+
+
+def _local_path(item: HistoryInput, batch: _Batch) -> Path:
+    """A path DuckDB can read: the file itself, or a copy of a zip member."""
+    if item.path is not None:
+        return item.path
+    copy = batch.folder / f"member-{abs(hash(item.source))}.jsonl"
+    if not copy.exists():
+        copy.write_bytes(item.data)
+    return copy
+
+
+def _check_jsonl(cursor: duckdb.DuckDBPyConnection, item: HistoryInput, batch: _Batch) -> FileSummary:
+    """Every line typed and dated (not in the future) before anything is written."""
+    path = _local_path(item, batch)
+    try:
+        row = cursor.execute(_JSONL_CHECK_SQL.format(read=_JSONL_READ), {"path": str(path)}).fetchone()
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0]
+        raise HistoryFormatError(
+            f"load_listening_history: {item.source}: cannot be read as JSONL plays ({reason}); "
+            "nothing was loaded"
+        ) from None
+    entries, undated, future, latest, examples, _ = row or (0, 0, 0, None, [], 0)
+    problems = []
+    if undated:
+        shown = "; ".join(examples[:MAX_EXAMPLES]) + (" ..." if undated > MAX_EXAMPLES else "")
+        problems.append(f"{undated} plays without playedAt ({shown})")
+    if future:
+        problems.append(
+            f"{future} plays dated in the future (latest playedAt {latest}, more than an hour after now)"
+        )
+    if problems:
+        raise HistoryFormatError(
+            f"load_listening_history: {item.source}: {' and '.join(problems)}; nothing was loaded. Every "
+            "play needs the UTC time it was played, not in the future: fix or remove those lines and load "
+            "the file again"
+        )
+    return FileSummary(file=item.source, kind="jsonl", entries=int(entries))
+
+
 def _insert(
     cursor: duckdb.DuckDBPyConnection, batch: _Batch, summary: HistoryLoadSummary, *, replace: bool
 ) -> None:
@@ -204,50 +310,51 @@ def _insert(
     loaded_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     sources = {"sources": [source for source, _ in batch.files]}
     in_sources = 'list_contains($sources, "sourceFile")'
-    folder = Path(tempfile.mkdtemp(prefix="listening-history-"))
-    rows_path = folder / "plays.jsonl"
+    rows_path = batch.folder / "plays.jsonl"
+    _write_rows(rows_path, batch.rows)
+    columns = ", ".join(f'"{name}"' for name in (*_ROW_COLUMNS, "loadedAt"))
+    cursor.execute("begin transaction")
     try:
-        _write_rows(rows_path, batch.rows)
-        columns = ", ".join(f'"{name}"' for name in (*_ROW_COLUMNS, "loadedAt"))
-        cursor.execute("begin transaction")
-        try:
-            _ensure_columns(cursor, history)
-            if replace:
-                count_sql = f"select count(*) from {history} where {in_sources}"  # noqa: S608
-                (summary.replaced,) = cursor.execute(count_sql, sources).fetchone() or (0,)
-                cursor.execute(f"delete from {history} where {in_sources}", sources)  # noqa: S608
-                cursor.execute(f"delete from {ledger} where {in_sources}", sources)  # noqa: S608
-            if batch.rows:
-                cursor.execute(
-                    _INSERT_SQL.format(history=history, columns=columns),
-                    {"path": str(rows_path), "loaded_at": loaded_at},
-                )
-            inserted_sql = (
-                f'select "sourceFile", count(*) from {history} '  # noqa: S608
-                f'where "loadedAt" = cast($loaded_at as timestamp) and {in_sources} group by "sourceFile"'
+        _ensure_columns(cursor, history)
+        if replace:
+            count_sql = f"select count(*) from {history} where {in_sources}"  # noqa: S608
+            (summary.replaced,) = cursor.execute(count_sql, sources).fetchone() or (0,)
+            cursor.execute(f"delete from {history} where {in_sources}", sources)  # noqa: S608
+            cursor.execute(f"delete from {ledger} where {in_sources}", sources)  # noqa: S608
+        if batch.rows:
+            cursor.execute(
+                _INSERT_SQL.format(history=history, columns=columns),
+                {"path": str(rows_path), "loaded_at": loaded_at},
             )
-            inserted = dict(cursor.execute(inserted_sql, {"loaded_at": loaded_at, **sources}).fetchall())
-            for source, checksum in batch.files:
-                cursor.execute(
-                    f'insert into {ledger} ("sourceFile", "checksum", "rowCount", "loadedAt") '  # noqa: S608
-                    "values ($source, $checksum, $rows, cast($loaded_at as timestamp))",
-                    {
-                        "source": source,
-                        "checksum": checksum,
-                        "rows": inserted.get(source, 0),
-                        "loaded_at": loaded_at,
-                    },
-                )
-                item = by_file[source]
-                item.loaded = int(inserted.get(source, 0))
-                item.already_present = planned[source] - item.loaded
-            cursor.execute("commit")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                cursor.execute("rollback")
-            raise
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        for source, path in batch.jsonl:
+            cursor.execute(
+                _JSONL_INSERT_SQL.format(history=history, columns=columns, read=_JSONL_READ),
+                {"path": str(path), "loaded_at": loaded_at, "source": source},
+            )
+        inserted_sql = (
+            f'select "sourceFile", count(*) from {history} '  # noqa: S608
+            f'where "loadedAt" = cast($loaded_at as timestamp) and {in_sources} group by "sourceFile"'
+        )
+        inserted = dict(cursor.execute(inserted_sql, {"loaded_at": loaded_at, **sources}).fetchall())
+        for source, checksum in batch.files:
+            cursor.execute(
+                f'insert into {ledger} ("sourceFile", "checksum", "rowCount", "loadedAt") '  # noqa: S608
+                "values ($source, $checksum, $rows, cast($loaded_at as timestamp))",
+                {
+                    "source": source,
+                    "checksum": checksum,
+                    "rows": inserted.get(source, 0),
+                    "loaded_at": loaded_at,
+                },
+            )
+            item = by_file[source]
+            item.loaded = int(inserted.get(source, 0))
+            item.already_present = (planned[source] if item.kind != "jsonl" else item.entries) - item.loaded
+        cursor.execute("commit")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            cursor.execute("rollback")
+        raise
 
 
 @dataclass

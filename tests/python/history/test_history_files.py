@@ -152,3 +152,29 @@ def test_loading_unloading_and_replacing_one_export_file(tmp_path: Path, real_hi
         "select count(*) from lake.lake_spotify__listening_history_load_ledger"
     ).fetchone()
     assert ledger == (2,)
+
+
+def test_jsonl_is_read_by_duckdb_keeping_identical_lines_and_loads_once_from_a_zip_too(
+    tmp_path: Path,
+) -> None:
+    connection, relations = contract_lake(tmp_path / "warehouse.duckdb")
+    line = (
+        '{"playedAt": "2026-11-27T08:00:00Z", "trackId": "0000000000000000000001", "trackName": "t",'
+        ' "msPlayed": 1000, "artistId": "0000000000000000000002", "artistName": "a"}\n'
+    )
+    plays = tmp_path / "plays.jsonl"
+    plays.write_text(line * 2, encoding="utf-8")
+    first = load_history(connection, str(plays), relations)
+    assert (first.files[0].entries, first.loaded) == (2, 2)
+    zipped = tmp_path / "plays.zip"
+    zipped.write_bytes(zip_bytes({"history/plays.jsonl": (line * 3).encode()}))
+    again = load_history(connection, str(zipped), relations)
+    assert (again.loaded, again.files[0].already_present) == (1, 2)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(line + '{"playedAt": "2026-11-27T08:00:00Z", "msPlayed": "x"}\n', encoding="utf-8")
+    with pytest.raises(HistoryFormatError, match=r"bad\.jsonl: cannot be read as JSONL plays"):
+        load_history(connection, str(bad), relations)
+    count = connection.execute(
+        "select count(*) from lake.lake_spotify__normalized_listening_history"
+    ).fetchone()
+    assert count == (3,)
