@@ -158,13 +158,9 @@ def load_history(
     summary = HistoryLoadSummary(skipped_files=dict(inputs.skipped_files), ignored=list(inputs.ignored))
     cursor = connection.cursor()
     try:
-        loaded_checksums = {
-            row[0]
-            for row in cursor.execute(
-                f"select checksum from {batch.ledger} where list_contains($sums, checksum)",  # noqa: S608
-                {"sums": [item.checksum for item in inputs.files]},
-            ).fetchall()
-        }
+        # The ledger is one row per file, and a list parameter would make DuckDB import pandas (seconds).
+        ledger_sql = f"select checksum from {batch.ledger}"  # noqa: S608
+        loaded_checksums = {row[0] for row in cursor.execute(ledger_sql).fetchall()}
         for order, item in enumerate(inputs.files):
             if kind_of(item) == "jsonl":
                 file_summary, plays = _check_jsonl(cursor, item, batch), None
@@ -308,8 +304,6 @@ def _insert(
     by_file = {item.file: item for item in summary.files}
     planned = Counter(str(row["sourceFile"]) for row in batch.rows)
     loaded_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    sources = {"sources": [source for source, _ in batch.files]}
-    in_sources = 'list_contains($sources, "sourceFile")'
     rows_path = batch.folder / "plays.jsonl"
     _write_rows(rows_path, batch.rows)
     columns = ", ".join(f'"{name}"' for name in (*_ROW_COLUMNS, "loadedAt"))
@@ -317,10 +311,12 @@ def _insert(
     try:
         _ensure_columns(cursor, history)
         if replace:
-            count_sql = f"select count(*) from {history} where {in_sources}"  # noqa: S608
-            (summary.replaced,) = cursor.execute(count_sql, sources).fetchone() or (0,)
-            cursor.execute(f"delete from {history} where {in_sources}", sources)  # noqa: S608
-            cursor.execute(f"delete from {ledger} where {in_sources}", sources)  # noqa: S608
+            for source, _ in batch.files:
+                count_sql = f'select count(*) from {history} where "sourceFile" = $source'  # noqa: S608
+                (replaced,) = cursor.execute(count_sql, {"source": source}).fetchone() or (0,)
+                summary.replaced += int(replaced)
+                cursor.execute(f'delete from {history} where "sourceFile" = $source', {"source": source})  # noqa: S608
+                cursor.execute(f'delete from {ledger} where "sourceFile" = $source', {"source": source})  # noqa: S608
         if batch.rows:
             cursor.execute(
                 _INSERT_SQL.format(history=history, columns=columns),
@@ -333,9 +329,9 @@ def _insert(
             )
         inserted_sql = (
             f'select "sourceFile", count(*) from {history} '  # noqa: S608
-            f'where "loadedAt" = cast($loaded_at as timestamp) and {in_sources} group by "sourceFile"'
+            'where "loadedAt" = cast($loaded_at as timestamp) group by "sourceFile"'
         )
-        inserted = dict(cursor.execute(inserted_sql, {"loaded_at": loaded_at, **sources}).fetchall())
+        inserted = dict(cursor.execute(inserted_sql, {"loaded_at": loaded_at}).fetchall())
         for source, checksum in batch.files:
             cursor.execute(
                 f'insert into {ledger} ("sourceFile", "checksum", "rowCount", "loadedAt") '  # noqa: S608
