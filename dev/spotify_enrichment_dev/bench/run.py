@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
@@ -26,7 +27,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "warehouse")
+BENCHMARKS = ("rate_limited", "latency_bound", "warehouse", "genres")
 Section = TypeVar("Section")
 
 
@@ -99,6 +100,10 @@ def run_bench(
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
+    if "genres" in only:
+        genres = _attempt("genres", errors, lambda: run_genres(project_dir, scale, work_dir))
+        if genres is not None:
+            results["genres"] = genres
 
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

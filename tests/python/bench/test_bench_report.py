@@ -23,6 +23,12 @@ def complete_results() -> dict:
             "peak_rss_mb": 3000.0,
         },
         "load": {"lines": 1_000_000, "lines_per_s": 250_000, "peak_rss_mb": 900.0},
+        "genres": {
+            "coverage_share": 0.96,
+            "similar_command_s": 40.0,
+            "similar_peak_rss_mb": 900.0,
+            "baseline_dense_s": 5.0,
+        },
         "machine": {"cores": 2, "memory_gb": 23.4, "python": "3.11.7", "duckdb": "1.5.5"},
         "total_seconds": 900.0,
     }
@@ -59,6 +65,9 @@ def test_every_target_met_gives_met_verdicts() -> None:
         ("warehouse", "incremental_ratio", 0.21),
         ("warehouse", "peak_rss_mb", 24 * 1024 + 1),
         ("load", "lines_per_s", 199_999),
+        ("genres", "coverage_share", 0.949),
+        ("genres", "similar_command_s", 60.1),
+        ("genres", "similar_peak_rss_mb", 2049),
     ],
 )
 def test_a_figure_past_its_target_is_missed(section: str, key: str, value: float) -> None:
