@@ -7,7 +7,8 @@
     dry_run: count and the first 10 artists of each source's worklist, no API call, nothing written;
     limit: at most this many artists per source (null: all); sources: which sources to ask (default
     both; `[spotify]` or `[musicbrainz]` alone).
-    Steps per source: worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as
+    Steps: resolve_track_artists (tracks of plays without artist IDs: Spotify's data export), then per
+    source: worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as
     JSONL under var landing_uri); then one load_artist_enrichment (also loads files earlier runs left).
     Fails (non-zero exit) when a source stopped the run (auth, quota, rate-limit cap, a User-Agent
     MusicBrainz blocks), after loading what was fetched before the stop, and when a landing file had to
@@ -80,6 +81,11 @@
 {% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, sources) %}
     {% do spotify_enrichment.create_lake_tables() %}
     {% set sources = sources or spotify_enrichment.enrichment_sources() %}
+    {#- Plays without artist IDs (Spotify's data export) name their artists once their tracks are resolved
+        (Spotify calls, so not on a MusicBrainz-only run). -#}
+    {% if 'spotify' in sources %}
+        {% do spotify_enrichment.resolve_track_artists(dry_run=dry_run) %}
+    {% endif %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
     {% set worklists = {} %}
     {% for source in sources %}

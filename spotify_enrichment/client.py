@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 SessionContext = contextlib.AbstractContextManager[requests.Session]
 
 MAX_IDS_PER_BATCH = 50
+# GET /search: `limit` is 1-10 (default 5) since the February 2026 changes (Spotify's OpenAPI spec).
+MAX_SEARCH_LIMIT = 10
 # A 429 that is honoured is retried, but not forever: past this many in a row for one request
 # the request is reported failed.
 MAX_RATE_LIMIT_RETRIES = 20
@@ -447,7 +449,8 @@ def backoff_or_raise(
 
 
 class SpotifyClient:
-    """`get_several_artists(ids)` and `get_artist(id)` with token, pacing and bounded retries.
+    """`get_several_artists(ids)`, `get_artist(id)`, `get_several_tracks(ids)`, `get_track(id)` and
+    `search_tracks(query)` with token, pacing and bounded retries.
 
     Raises `SpotifyAuthError` (credentials or token rejected), `RateLimitStop` (quota / over-long
     Retry-After), `SpotifyUnreachableError` (the breaker tripped), `SpotifyRequestError` (400/403/404
@@ -539,6 +542,68 @@ class SpotifyClient:
         if not isinstance(body, dict):
             raise UnexpectedResponseError(f"GET /artists/{artist_id} answered with a non-object body")
         return body
+
+    def get_several_tracks(
+        self,
+        track_ids: list[str],
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> list[dict[str, Any] | None]:
+        """`GET /tracks?ids=` (Extended Quota; 403 in Development Mode): one entry per ID, in order;
+        None for unknown IDs."""
+        if not 1 <= len(track_ids) <= MAX_IDS_PER_BATCH:
+            raise ValueError(f"a batch holds 1 to {MAX_IDS_PER_BATCH} IDs, got {len(track_ids)}")
+        _check_ids(track_ids)
+        body = self._get(
+            f"{self.settings.api_url}/tracks",
+            {"ids": ",".join(track_ids)},
+            stop or self.stop,
+            breaker or self.breaker,
+        )
+        tracks = body.get("tracks") if isinstance(body, dict) else None
+        if not isinstance(tracks, list) or len(tracks) != len(track_ids):
+            raise UnexpectedResponseError(
+                f"GET /tracks answered without a 'tracks' list of {len(track_ids)} entries"
+            )
+        return tracks
+
+    def get_track(
+        self,
+        track_id: str,
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> dict[str, Any]:
+        """`GET /tracks/{id}`; raises `SpotifyRequestError` with status 404 for an unknown ID."""
+        _check_ids([track_id])
+        body = self._get(
+            f"{self.settings.api_url}/tracks/{track_id}", None, stop or self.stop, breaker or self.breaker
+        )
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError(f"GET /tracks/{track_id} answered with a non-object body")
+        return body
+
+    def search_tracks(
+        self,
+        query: str,
+        *,
+        limit: int = MAX_SEARCH_LIMIT,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> list[dict[str, Any]]:
+        """`GET /search?type=track&q=...`: the first `limit` (at most 10, Development Mode's cap) tracks."""
+        if not 1 <= limit <= MAX_SEARCH_LIMIT:
+            raise ValueError(f"a search returns 1 to {MAX_SEARCH_LIMIT} tracks, got {limit}")
+        params = {"q": query, "type": "track", "limit": str(limit)}
+        body = self._get(
+            f"{self.settings.api_url}/search", params, stop or self.stop, breaker or self.breaker
+        )
+        tracks = body.get("tracks") if isinstance(body, dict) else None
+        items = tracks.get("items") if isinstance(tracks, dict) else None
+        if not isinstance(items, list):
+            raise UnexpectedResponseError("GET /search answered without tracks.items")
+        return [item for item in items if isinstance(item, dict)]
 
     def _get(
         self, url: str, params: dict[str, str] | None, stop: threading.Event, breaker: UnreachableBreaker

@@ -61,6 +61,7 @@ from typing import Literal
 
 from spotify_enrichment.artist_ids import split_artist_ids
 from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
+from spotify_enrichment.contract import RecordType, json_line
 from spotify_enrichment.errors import (
     BadInputError,
     LandingError,
@@ -81,12 +82,11 @@ from spotify_enrichment.landing import (
     open_store,
     recover_partials,
 )
-from spotify_enrichment.records import RUN_ID_REGEX, ApiMode, LandingRecord
+from spotify_enrichment.records import ARTIST_ENRICHMENT, RUN_ID_REGEX, ApiMode, LandingRecord
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import (
     artist_to_record,
     not_found_record,
-    record_to_json_line,
     utc_timestamp,
 )
 
@@ -498,13 +498,14 @@ def fetch_artists(
 class _LandingBuffer:
     """Collects landing lines and flushes them to the partial file every few answers or seconds."""
 
-    def __init__(self, partial: PartialLanding) -> None:
+    def __init__(self, partial: PartialLanding, record_type: RecordType = ARTIST_ENRICHMENT) -> None:
         self.partial = partial
+        self.record_type = record_type
         self.lines: list[str] = []
         self.last_flush = time.monotonic()
 
     def add(self, outcomes: list[ArtistOutcome]) -> None:
-        self.lines.extend(record_to_json_line(o.record) for o in outcomes if o.record is not None)
+        self.lines.extend(json_line(self.record_type, o.record) for o in outcomes if o.record is not None)
         due = time.monotonic() - self.last_flush >= FLUSH_EVERY_SECONDS
         if len(self.lines) >= FLUSH_EVERY_RECORDS or (due and self.lines):
             self.flush()
@@ -525,9 +526,12 @@ def fetch_to_landing(
     run_id: str | None = None,
     progress: Callable[[FetchProgress], None] | None = None,
     owner: str | None = None,
+    record_type: RecordType = ARTIST_ENRICHMENT,
+    run_class: type[_FetchRun] = _FetchRun,
 ) -> FetchSummary:
     """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
-    name, so warehouses that share a landing location leave each other's files alone."""
+    name, so warehouses that share a landing location leave each other's files alone. Another
+    resource (tracks: `track_resolution`) passes its record type and its `_FetchRun` subclass."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = checked_run_id(run_id)
@@ -538,7 +542,7 @@ def fetch_to_landing(
         logger.warning("%d malformed artist IDs are not sent: %s%s", len(split.invalid), shown, more)
     store = open_store(landing_uri)
     recovered = recover_partials(store)
-    recovered_status = landed_statuses(store, owner)
+    recovered_status = landed_statuses(store, owner, record_type)
     worklist = [artist_id for artist_id in split.valid if artist_id not in recovered_status]
     recovered_here = [artist_id for artist_id in split.valid if artist_id in recovered_status]
     if recovered_here:
@@ -561,10 +565,10 @@ def fetch_to_landing(
         else:
             summary.not_found += 1
 
-    partial = PartialLanding(store, free_landing_name(store, started_at, owner), run_id)
+    partial = PartialLanding(store, free_landing_name(store, started_at, owner, record_type), run_id)
     if worklist:
         start_partial(partial)
-    buffer = _LandingBuffer(partial)
+    buffer = _LandingBuffer(partial, record_type)
 
     def land(outcomes: list[ArtistOutcome]) -> None:
         buffer.add(outcomes)
@@ -574,7 +578,7 @@ def fetch_to_landing(
                 summary.failed_reasons[outcome.artist_id] = outcome.reason or "unknown"
 
     with SpotifyClient(settings) as client:
-        run = _FetchRun(client, run_id, land, progress, started=started, on_tick=partial.heartbeat)
+        run = run_class(client, run_id, land, progress, started=started, on_tick=partial.heartbeat)
         try:
             run.execute(worklist)
         finally:

@@ -39,7 +39,7 @@ from requests import RequestException
 from spotify_enrichment.contract import RecordType, json_line, line_error
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing_check import parse_line
-from spotify_enrichment.records import ARTIST_ENRICHMENT, RECORD_TYPES, WAREHOUSE_ID_REGEX, LandingRecord
+from spotify_enrichment.records import ARTIST_ENRICHMENT, RECORD_TYPES, WAREHOUSE_ID_REGEX
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +295,11 @@ def landing_file_name(
     return f"{stamp}_{token}{'_' + owner if owner else ''}{suffix}"
 
 
+def record_type_of_landing_name(name: str) -> RecordType | None:
+    """The record type whose landing file (or partial folder + `.jsonl`) this name is, or None."""
+    return next((RECORD_TYPES[n] for n, pattern in LANDING_NAMES.items() if pattern.fullmatch(name)), None)
+
+
 def landing_file_owner(name: str) -> str | None:
     """The warehouse a landing file name says landed it, or None (older files, files copied by hand)."""
     match = _OWNED_NAME.match(name)
@@ -328,9 +333,7 @@ def free_landing_name(
             return name
 
 
-def parse_landing_lines(
-    text: str, source: str, record_type: RecordType = ARTIST_ENRICHMENT
-) -> list[LandingRecord]:
+def parse_landing_lines(text: str, source: str, record_type: RecordType = ARTIST_ENRICHMENT) -> list[Any]:
     """Landing records of a JSONL text; an incomplete or broken line is logged and skipped (its artist is
     then simply asked again)."""
     records: list[Any] = []
@@ -426,17 +429,19 @@ def _delete_folder(store: LandingStore, folder: str) -> None:
 def landed_statuses(
     store: LandingStore, owner: str | None = None, record_type: RecordType = ARTIST_ENRICHMENT
 ) -> dict[str, str]:
-    """`{artistId: status}` of every answer of `record_type` in finished landing files of this warehouse
-    (`owner`) the loader has not taken yet. A fetch skips these artists: their answers are on their way."""
+    """`{key: status}` (artistId for artists) of every answer in finished landing files of this
+    warehouse (`owner`) the loader has not taken yet. A fetch skips these: their answers are on their
+    way to it."""
     statuses: dict[str, str] = {}
     pattern = LANDING_NAMES[record_type.name]
+    (key_column,) = record_type.key
     for key in store.list(LANDING_PREFIX):
         name = key.removeprefix(LANDING_PREFIX)
         if "/" in name or not pattern.fullmatch(name) or not belongs_to(name, owner):
             continue
         text = store.read_bytes(key).decode("utf-8", errors="replace")
         for record in parse_landing_lines(text, store.uri(key), record_type):
-            statuses[record["artistId"]] = record["status"]
+            statuses[record[key_column]] = record["status"]
     return statuses
 
 
@@ -446,6 +451,7 @@ class RecoveredPartial:
 
     file: str | None
     records: list[Any]
+    record_type: RecordType = ARTIST_ENRICHMENT
 
 
 def _utc_now() -> str:
@@ -499,10 +505,7 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
     recovered: list[RecoveredPartial] = []
     for folder, names in _partial_folders(store):
         file_name = folder.removeprefix(PARTIAL_PREFIX).rstrip("/") + ".jsonl"
-        record_type = next(
-            (RECORD_TYPES[name] for name, pattern in LANDING_NAMES.items() if pattern.fullmatch(file_name)),
-            None,
-        )
+        record_type = record_type_of_landing_name(file_name)
         if record_type is None:
             logger.warning("ignoring %s: not a partial folder of this fetcher", store.uri(folder))
             continue
@@ -536,5 +539,5 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
             landed = store.uri(key)
             logger.info("recovered %d answers of an interrupted run into %s", len(records), landed)
         _delete_folder(store, folder)
-        recovered.append(RecoveredPartial(file=landed, records=records))
+        recovered.append(RecoveredPartial(file=landed, records=records, record_type=record_type))
     return recovered

@@ -92,8 +92,30 @@ MUSICBRAINZ_ARTIST = RecordType(
     key=("artistId",),
 )
 
+
+class TrackArtistsRecord(TypedDict):
+    """One track resolved to its artists (source `spotify_tracks`): `artistIds` and `artistNames` in
+    Spotify's order, features included. A `not_found` record has None for both; it is not asked again."""
+
+    trackId: SpotifyId
+    artistIds: list[SpotifyId] | None
+    artistNames: list[str] | None
+    status: Status
+    resolvedAt: Timestamp
+    runId: RunId
+
+
+TRACK_ARTISTS = RecordType(
+    name="track_artists",
+    record=TrackArtistsRecord,
+    lake_table="lake_spotify__normalized_track_artists",
+    ledger_table="lake_spotify__track_artists_load_ledger",
+    key=("trackId",),
+)
+
+
 RECORD_TYPES: dict[str, RecordType] = {
-    record_type.name: record_type for record_type in (ARTIST_ENRICHMENT, MUSICBRAINZ_ARTIST)
+    record_type.name: record_type for record_type in (ARTIST_ENRICHMENT, MUSICBRAINZ_ARTIST, TRACK_ARTISTS)
 }
 LANDING_KEYS: tuple[str, ...] = ARTIST_ENRICHMENT.keys
 
@@ -115,7 +137,9 @@ class LedgerRow(TypedDict):
 
 
 class ListeningHistoryRow(TypedDict):
-    """One play and artist: the default listening-history table `load_listening_history` fills."""
+    """One play and artist: the default listening-history table `load_listening_history` fills. A play
+    from Spotify's data export has no `artistId` (the export names only the first artist): the
+    staging model takes its artists from the resolved track (TRACK_ARTISTS)."""
 
     playedAt: Timestamp
     trackId: str | None
@@ -125,7 +149,23 @@ class ListeningHistoryRow(TypedDict):
     artistName: str | None
 
 
-LISTENING_HISTORY = Table("lake_spotify__normalized_listening_history", fields_of(ListeningHistoryRow))
+class HistoryLoadColumns(TypedDict):
+    """Added by `load_listening_history`: the play's dedupe key (`history_export.play_key`) and the
+    history file it came from, so one file can be unloaded or replaced."""
+
+    playKey: str | None
+    sourceFile: str | None
+    loadedAt: Timestamp | None
+
+
+LISTENING_HISTORY = Table(
+    "lake_spotify__normalized_listening_history",
+    fields_of(ListeningHistoryRow) + fields_of(HistoryLoadColumns),
+)
+# The columns a listening history of your own must have (the vars point the source at it).
+LISTENING_HISTORY_COLUMNS: tuple[str, ...] = tuple(column.name for column in fields_of(ListeningHistoryRow))
+# One row per history file loaded (its SHA-256), as for landing files.
+LISTENING_HISTORY_LEDGER = Table("lake_spotify__listening_history_load_ledger", fields_of(LedgerRow))
 
 
 WAREHOUSE_ID_REGEX = "[0-9a-f]{8}"
@@ -145,8 +185,12 @@ WAREHOUSE_IDENTITY = Table("lake_enrichment__warehouse", fields_of(WarehouseIden
 
 def lake_tables() -> dict[str, Table]:
     """Every lake table the pipeline owns, by name: each record type's table and ledger, the default
-    listening history and the warehouse identity."""
-    tables = {LISTENING_HISTORY.name: LISTENING_HISTORY, WAREHOUSE_IDENTITY.name: WAREHOUSE_IDENTITY}
+    listening history and its ledger, and the warehouse identity."""
+    tables = {
+        LISTENING_HISTORY.name: LISTENING_HISTORY,
+        LISTENING_HISTORY_LEDGER.name: LISTENING_HISTORY_LEDGER,
+        WAREHOUSE_IDENTITY.name: WAREHOUSE_IDENTITY,
+    }
     for record_type in RECORD_TYPES.values():
         tables[record_type.lake_table] = Table(
             record_type.lake_table, record_type.fields + fields_of(LoadColumns)

@@ -159,7 +159,9 @@ def add_plays_today(warehouse: Warehouse, artist_ids: list[str]) -> None:
     ]
     with duckdb.connect(str(warehouse.duckdb_path)) as connection:
         connection.executemany(
-            "insert into lake.lake_spotify__normalized_listening_history values (?, ?, ?, ?, ?, ?)", rows
+            "insert into lake.lake_spotify__normalized_listening_history"
+            " (playedAt, trackId, trackName, msPlayed, artistId, artistName) values (?, ?, ?, ?, ?, ?)",
+            rows,
         )
 
 
