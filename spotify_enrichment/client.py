@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 SessionContext = contextlib.AbstractContextManager[requests.Session]
 
 MAX_IDS_PER_BATCH = 50
+# GET /search: `limit` is 1-10 (default 5) since the February 2026 changes (Spotify's OpenAPI spec).
+MAX_SEARCH_LIMIT = 10
 # A 429 that is honoured is retried, but not forever: past this many in a row for one request
 # the request is reported failed.
 MAX_RATE_LIMIT_RETRIES = 20
@@ -156,6 +158,46 @@ class RollingWindowPacer:
             lowered = max(1, min(self.budget - 1, accepted))
             logger.info("Another 429: slowing down to %d requests per %gs", lowered, self.window)
             self.budget = lowered
+
+
+# A steady pacer spaces requests this much wider than the allowance: the server counts arrivals, we count
+# sends, and a request that arrives a few milliseconds early is refused (0.95 of the allowance).
+STEADY_SLACK = 1.05
+
+
+class SteadyPacer:
+    """One request every `STEADY_SLACK / rate` seconds, evenly spaced (MusicBrainz counts an average per
+    second, so a burst is refused even under the average), plus a global pause after a refusal (503)."""
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = STEADY_SLACK / rate
+        self._clock = clock
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Seconds to wait before a request may be sent; 0 reserves the slot."""
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                return self._next - now
+            self._next = now + self.interval
+            return 0.0
+
+    def acquire(self, stop: threading.Event) -> None:
+        """Block until a request may be sent; `StopRequestedError` when `stop` is set meanwhile."""
+        while True:
+            if stop.is_set():
+                raise StopRequestedError("run is stopping")
+            wait = self.reserve()
+            if wait <= 0:
+                return
+            stop.wait(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Nobody sends for `seconds` (then the steady pace resumes)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
 
 
 class UnreachableBreaker:
@@ -286,7 +328,7 @@ class AccessToken:
                 final = attempt >= settings.max_retries
                 breaker.failed(started, "SPOTIFY_ACCOUNTS_URL", settings.token_url, what, final=final)
                 reason = f"token endpoint unreachable ({what})"
-                attempt = _backoff_or_raise(settings, attempt, reason, stop)
+                attempt = backoff_or_raise(settings, attempt, reason, stop)
                 continue
             breaker.answered()
             if response.status_code == 200:
@@ -295,10 +337,10 @@ class AccessToken:
                 raise SpotifyAuthError(_auth_message(settings, response))
             if response.status_code == 429:
                 wait = _rate_limit_wait(settings, response)
-                attempt = _backoff_or_raise(settings, attempt, "token endpoint rate limited", stop, wait)
+                attempt = backoff_or_raise(settings, attempt, "token endpoint rate limited", stop, wait)
                 continue
             reason = f"token endpoint answered HTTP {response.status_code}"
-            attempt = _backoff_or_raise(settings, attempt, reason, stop)
+            attempt = backoff_or_raise(settings, attempt, reason, stop)
 
     @staticmethod
     def _parse(response: requests.Response, started: float) -> tuple[str, float]:
@@ -336,7 +378,7 @@ def _auth_message(settings: Settings, response: requests.Response) -> str:
     )
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
+def retry_after_seconds(response: requests.Response) -> float | None:
     raw = response.headers.get("Retry-After")
     if raw is None:
         return None
@@ -369,7 +411,7 @@ def _rate_limit_wait(settings: Settings, response: requests.Response) -> float |
     """Seconds to wait after a 429 (None: use own backoff). Raises `RateLimitStop` when Spotify says
     the quota is exhausted or asks for more than `max_wait_seconds`."""
     message, reason = _error_body(response)
-    retry_after = _retry_after_seconds(response)
+    retry_after = retry_after_seconds(response)
     if reason == "QUOTA_EXCEEDED":
         when = f" Retry-After says {retry_after:.0f} s." if retry_after else ""
         raise RateLimitStop(
@@ -390,7 +432,7 @@ def _rate_limit_wait(settings: Settings, response: requests.Response) -> float |
     return retry_after or None
 
 
-def _backoff_or_raise(
+def backoff_or_raise(
     settings: Settings, attempt: int, reason: str, stop: threading.Event, wait: float | None = None
 ) -> int:
     """Sleep before retry number `attempt + 1` and return it; raise `RequestFailedError` when the
@@ -407,7 +449,8 @@ def _backoff_or_raise(
 
 
 class SpotifyClient:
-    """`get_several_artists(ids)` and `get_artist(id)` with token, pacing and bounded retries.
+    """`get_several_artists(ids)`, `get_artist(id)`, `get_several_tracks(ids)`, `get_track(id)` and
+    `search_tracks(query)` with token, pacing and bounded retries.
 
     Raises `SpotifyAuthError` (credentials or token rejected), `RateLimitStop` (quota / over-long
     Retry-After), `SpotifyUnreachableError` (the breaker tripped), `SpotifyRequestError` (400/403/404
@@ -500,6 +543,68 @@ class SpotifyClient:
             raise UnexpectedResponseError(f"GET /artists/{artist_id} answered with a non-object body")
         return body
 
+    def get_several_tracks(
+        self,
+        track_ids: list[str],
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> list[dict[str, Any] | None]:
+        """`GET /tracks?ids=` (Extended Quota; 403 in Development Mode): one entry per ID, in order;
+        None for unknown IDs."""
+        if not 1 <= len(track_ids) <= MAX_IDS_PER_BATCH:
+            raise ValueError(f"a batch holds 1 to {MAX_IDS_PER_BATCH} IDs, got {len(track_ids)}")
+        _check_ids(track_ids)
+        body = self._get(
+            f"{self.settings.api_url}/tracks",
+            {"ids": ",".join(track_ids)},
+            stop or self.stop,
+            breaker or self.breaker,
+        )
+        tracks = body.get("tracks") if isinstance(body, dict) else None
+        if not isinstance(tracks, list) or len(tracks) != len(track_ids):
+            raise UnexpectedResponseError(
+                f"GET /tracks answered without a 'tracks' list of {len(track_ids)} entries"
+            )
+        return tracks
+
+    def get_track(
+        self,
+        track_id: str,
+        *,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> dict[str, Any]:
+        """`GET /tracks/{id}`; raises `SpotifyRequestError` with status 404 for an unknown ID."""
+        _check_ids([track_id])
+        body = self._get(
+            f"{self.settings.api_url}/tracks/{track_id}", None, stop or self.stop, breaker or self.breaker
+        )
+        if not isinstance(body, dict):
+            raise UnexpectedResponseError(f"GET /tracks/{track_id} answered with a non-object body")
+        return body
+
+    def search_tracks(
+        self,
+        query: str,
+        *,
+        limit: int = MAX_SEARCH_LIMIT,
+        stop: threading.Event | None = None,
+        breaker: UnreachableBreaker | None = None,
+    ) -> list[dict[str, Any]]:
+        """`GET /search?type=track&q=...`: the first `limit` (at most 10, Development Mode's cap) tracks."""
+        if not 1 <= limit <= MAX_SEARCH_LIMIT:
+            raise ValueError(f"a search returns 1 to {MAX_SEARCH_LIMIT} tracks, got {limit}")
+        params = {"q": query, "type": "track", "limit": str(limit)}
+        body = self._get(
+            f"{self.settings.api_url}/search", params, stop or self.stop, breaker or self.breaker
+        )
+        tracks = body.get("tracks") if isinstance(body, dict) else None
+        items = tracks.get("items") if isinstance(tracks, dict) else None
+        if not isinstance(items, list):
+            raise UnexpectedResponseError("GET /search answered without tracks.items")
+        return [item for item in items if isinstance(item, dict)]
+
     def _get(
         self, url: str, params: dict[str, str] | None, stop: threading.Event, breaker: UnreachableBreaker
     ) -> Any:
@@ -550,7 +655,7 @@ class SpotifyClient:
             try:
                 response = self._send(session, url, params, token, breaker)
             except (requests.ConnectionError, requests.Timeout) as error:
-                attempt = _backoff_or_raise(settings, attempt, f"{type(error).__name__} from Spotify", stop)
+                attempt = backoff_or_raise(settings, attempt, f"{type(error).__name__} from Spotify", stop)
                 continue
             status = response.status_code
             if status == 200:
@@ -558,7 +663,7 @@ class SpotifyClient:
                     return response.json()
                 except ValueError:
                     reason = "200 with a body that is not JSON"
-                    attempt = _backoff_or_raise(settings, attempt, reason, stop)
+                    attempt = backoff_or_raise(settings, attempt, reason, stop)
                     continue
             if status == 401:
                 if renewed:
@@ -582,11 +687,11 @@ class SpotifyClient:
                     raise RequestFailedError(f"429 rate limited {rate_limited} times in a row; gave up")
                 continue
             if status >= 500:
-                retry_after = _retry_after_seconds(response)
+                retry_after = retry_after_seconds(response)
                 wait = retry_after if retry_after and retry_after <= settings.max_wait_seconds else None
                 message, _ = _error_body(response)
                 reason = f"HTTP {status} {message}".strip()
-                attempt = _backoff_or_raise(settings, attempt, reason, stop, wait)
+                attempt = backoff_or_raise(settings, attempt, reason, stop, wait)
                 continue
             message, reason = _error_body(response)
             raise SpotifyRequestError(status, message, reason=reason)

@@ -17,7 +17,12 @@ worklist query, never as SQL text.
         and failure records of one run (run_json: source, mode, summary, rows_loaded, landing_file,
         retry_not_before), landed for the next load
     spotify_run_lock(landing_uri, run_id, take) -> JSON {"ok", "message"}: take or release the run lock
+    musicbrainz_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner)
+        -> JSON MusicBrainzSummary
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
+    spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    spotify_load_history(path, relations_json, replace) -> JSON HistoryLoadSummary, or {"error": message}
+    spotify_unload_history(source_file, relations_json) -> JSON UnloadSummary, or {"error": message}
 """
 
 from __future__ import annotations
@@ -36,13 +41,15 @@ from dbt_common.events.event_handler import DbtEventLoggingHandler, set_package_
 from dbt_common.events.functions import get_event_manager
 from duckdb import DuckDBPyConnection, list_type, sqltype
 
-from spotify_enrichment import loader, runs
+from spotify_enrichment import history_load, loader, runs
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
 from spotify_enrichment.landing import OWNER, open_store
+from spotify_enrichment.musicbrainz_fetcher import MusicBrainzSummary, fetch_musicbrainz_to_landing
 from spotify_enrichment.records import ENRICHMENT_FAILURES, ENRICHMENT_RUNS
 from spotify_enrichment.run_lock import RunLock
 from spotify_enrichment.settings import Settings, load_settings
+from spotify_enrichment.track_resolution import resolve_tracks_to_landing
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 logger = logging.getLogger(__name__)
@@ -117,6 +124,18 @@ def fetch_artists(  # noqa: PLR0917 (a SQL function: positional arguments only)
     owner: str | None,
     memory_json: str | None = None,
 ) -> str:
+    return _fetch(fetch_to_landing, artist_ids, landing_uri, run_id, project_dir, owner, memory_json)
+
+
+def _fetch(  # noqa: PLR0917 - the SQL function's arguments, plus what to fetch
+    fetch: Callable[..., Any],
+    artist_ids: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+    memory_json: str | None = None,
+) -> str:
     """Fetch the artists and land them; returns the FetchSummary as one JSON line.
 
     Settings come from the environment and `{project_dir}/.env`. Spotify trouble (auth, quota,
@@ -130,7 +149,7 @@ def fetch_artists(  # noqa: PLR0917 (a SQL function: positional arguments only)
         regime = runs.remembered_regime(regimes or {}, runs.client_key(settings.client_id))
         if regime:
             logger.info("enrich_artists: the run history says this client ID's API regime is %s", regime)
-        summary = fetch_to_landing(
+        summary = fetch(
             artist_ids or [],
             loader.resolve_landing_uri(landing_uri, project_dir),
             settings,
@@ -138,6 +157,39 @@ def fetch_artists(  # noqa: PLR0917 (a SQL function: positional arguments only)
             owner=owner or None,
             progress=ProgressLogger(),
             api_regime=regime,  # type: ignore[arg-type]
+        )
+    except SettingsError as error:
+        return _not_started(artist_ids, "settings", str(error))
+    except (BadInputError, LandingError) as error:
+        return _not_started(artist_ids, "landing", str(error))
+    return summary.to_json()
+
+
+def fetch_musicbrainz(
+    artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+) -> str:
+    """Ask MusicBrainz about the artists and land the answers; returns the MusicBrainzSummary as JSON."""
+
+    def progress(summary: MusicBrainzSummary) -> None:
+        logger.info(
+            "enrich_artists: musicbrainz: %s ok, %s not_linked, %s failed of %s; %s requests, %s 503s",
+            summary.ok,
+            summary.not_linked,
+            summary.failed,
+            summary.requested,
+            summary.requests,
+            summary.refused,
+        )
+
+    try:
+        settings = _settings(project_dir)
+        summary = fetch_musicbrainz_to_landing(
+            artist_ids or [],
+            loader.resolve_landing_uri(landing_uri, project_dir),
+            settings,
+            run_id=run_id or None,
+            owner=owner or None,
+            progress=progress,
         )
     except SettingsError as error:
         return _not_started(artist_ids, "settings", str(error))
@@ -230,6 +282,30 @@ def load_landing(
     return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run), owner=owner).to_json()
 
 
+def resolve_tracks(
+    track_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+) -> str:
+    """`fetch_artists` for tracks (source `spotify_tracks`): resolve them to their artists and land them."""
+    return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner)
+
+
+def load_history(connection: DuckDBPyConnection, path: str, relations_json: str, replace: bool) -> str:
+    """The whole `load_listening_history`; bad input answers {"error": message} for the macro to raise."""
+    try:
+        return history_load.load_history(
+            connection, path, json.loads(relations_json), replace=bool(replace)
+        ).to_json()
+    except BadInputError as error:
+        return json.dumps({"error": str(error)})
+
+
+def unload_history(connection: DuckDBPyConnection, source_file: str, relations_json: str) -> str:
+    try:
+        return history_load.unload_history(connection, source_file, json.loads(relations_json)).to_json()
+    except BadInputError as error:
+        return json.dumps({"error": str(error)})
+
+
 VARCHAR = sqltype("VARCHAR")
 
 # name: (python function, parameter types); every function returns VARCHAR and has side effects, so
@@ -242,10 +318,17 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     ),
     "spotify_land_run": (land_run, [VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
     "spotify_run_lock": (run_lock, [VARCHAR, VARCHAR, sqltype("BOOLEAN")]),
+    "musicbrainz_fetch_artists": (
+        fetch_musicbrainz,
+        [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
+    "spotify_resolve_tracks": (resolve_tracks, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_load_landing": (load_landing, [VARCHAR, VARCHAR, sqltype("BOOLEAN"), VARCHAR]),
+    "spotify_load_history": (load_history, [VARCHAR, VARCHAR, sqltype("BOOLEAN")]),
+    "spotify_unload_history": (unload_history, [VARCHAR, VARCHAR]),
 }
 
 

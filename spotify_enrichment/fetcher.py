@@ -66,6 +66,7 @@ from typing import Literal
 
 from spotify_enrichment.artist_ids import split_artist_ids
 from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
+from spotify_enrichment.contract import RecordType, json_line
 from spotify_enrichment.errors import (
     BadInputError,
     LandingError,
@@ -87,12 +88,11 @@ from spotify_enrichment.landing import (
     open_store,
     recover_partials,
 )
-from spotify_enrichment.records import RUN_ID_REGEX, ApiMode, LandingRecord
+from spotify_enrichment.records import ARTIST_ENRICHMENT, RUN_ID_REGEX, ApiMode, LandingRecord
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import (
     artist_to_record,
     not_found_record,
-    record_to_json_line,
     utc_timestamp,
 )
 
@@ -472,7 +472,7 @@ class _FetchRun:
 RUN_ID_PATTERN = re.compile(RUN_ID_REGEX)
 
 
-def _checked_run_id(run_id: str | None) -> str:
+def checked_run_id(run_id: str | None) -> str:
     """A caller's run ID (it lands in every line and the warehouse), or a new UUID."""
     if run_id is None:
         return uuid.uuid4().hex
@@ -504,7 +504,7 @@ def fetch_artists(
         for outcome in batch:
             outcomes[outcome.artist_id] = outcome
 
-    run = _FetchRun(client, _checked_run_id(run_id), keep, progress)
+    run = _FetchRun(client, checked_run_id(run_id), keep, progress)
     try:
         run.execute(split.valid)
     finally:
@@ -526,14 +526,15 @@ class _LandingBuffer:
     """Collects landing lines and flushes them to the partial file: at once for a local folder, every
     few answers or within `FLUSH_EVERY_SECONDS` on object storage (`flush_due`, called on every tick)."""
 
-    def __init__(self, partial: PartialLanding) -> None:
+    def __init__(self, partial: PartialLanding, record_type: RecordType = ARTIST_ENRICHMENT) -> None:
         self.partial = partial
+        self.record_type = record_type
         self.lines: list[str] = []
         self.last_flush = time.monotonic()
         self.max_delay = 0.0 if isinstance(partial.store, LocalStore) else FLUSH_EVERY_SECONDS
 
     def add(self, outcomes: list[ArtistOutcome]) -> None:
-        self.lines.extend(record_to_json_line(o.record) for o in outcomes if o.record is not None)
+        self.lines.extend(json_line(self.record_type, o.record) for o in outcomes if o.record is not None)
         if len(self.lines) >= FLUSH_EVERY_RECORDS:
             self.flush()
         else:
@@ -560,13 +561,16 @@ def fetch_to_landing(
     progress: Callable[[FetchProgress], None] | None = None,
     owner: str | None = None,
     api_regime: ApiMode | None = None,
+    record_type: RecordType = ARTIST_ENRICHMENT,
+    run_class: type[_FetchRun] = _FetchRun,
 ) -> FetchSummary:
     """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
     name, so warehouses that share a landing location leave each other's files alone. `api_regime`
-    is what earlier runs learned of these credentials (`single`: no batch request is sent)."""
+    is what earlier runs learned of these credentials (`single`: no batch request is sent). Another
+    resource (tracks: `track_resolution`) passes its record type and its `_FetchRun` subclass."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
-    run_id = _checked_run_id(run_id)
+    run_id = checked_run_id(run_id)
     split = split_artist_ids(artist_ids)
     if split.invalid:
         shown = ", ".join(repr(value) for value in split.invalid[:20])
@@ -574,7 +578,7 @@ def fetch_to_landing(
         logger.warning("%d malformed artist IDs are not sent: %s%s", len(split.invalid), shown, more)
     store = open_store(landing_uri)
     recovered = recover_partials(store)
-    recovered_status = landed_statuses(store, owner)
+    recovered_status = landed_statuses(store, owner, record_type)
     worklist = [artist_id for artist_id in split.valid if artist_id not in recovered_status]
     recovered_here = [artist_id for artist_id in split.valid if artist_id in recovered_status]
     if recovered_here:
@@ -598,10 +602,10 @@ def fetch_to_landing(
         else:
             summary.not_found += 1
 
-    partial = PartialLanding(store, free_landing_name(store, started_at, owner), run_id)
+    partial = PartialLanding(store, free_landing_name(store, started_at, owner, record_type), run_id)
     if worklist:
-        _start_partial(partial)
-    buffer = _LandingBuffer(partial)
+        start_partial(partial)
+    buffer = _LandingBuffer(partial, record_type)
 
     def land(outcomes: list[ArtistOutcome]) -> None:
         buffer.add(outcomes)
@@ -616,7 +620,7 @@ def fetch_to_landing(
             buffer.flush_due()
             partial.heartbeat()
 
-        run = _FetchRun(client, run_id, land, progress, started=started, on_tick=tick, api_regime=api_regime)
+        run = run_class(client, run_id, land, progress, started=started, on_tick=tick, api_regime=api_regime)
         try:
             run.execute(worklist)
         finally:
@@ -645,7 +649,7 @@ def _complete(summary: FetchSummary, run: _FetchRun) -> None:
     summary.exit_code, summary.message = _verdict(summary, run.stop_error)
 
 
-def _start_partial(partial: PartialLanding) -> None:
+def start_partial(partial: PartialLanding) -> None:
     """Create the run's partial folder and marker before the first request: answers are never fetched
     for a location they cannot be written to."""
     try:

@@ -128,8 +128,76 @@ ENRICHMENT_FAILURES = RecordType(
     key=("source", "itemId", "runId"),
 )
 
+
+MUSICBRAINZ_ID_REGEX = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+MusicBrainzId = Annotated[str, Pattern(MUSICBRAINZ_ID_REGEX, "a MusicBrainz ID (lowercase UUID)")]
+MusicBrainzStatus = Literal["ok", "not_linked"]
+
+
+class MusicBrainzTag(TypedDict):
+    name: str
+    count: int
+
+
+class MusicBrainzRecord(TypedDict):
+    """One Spotify artist as MusicBrainz knows it, per fetch, keyed by the Spotify ID. `ok`: MusicBrainz
+    links the artist's Spotify URL to `musicbrainzId` (genres by vote count, most votes first; `[]` when
+    it has none). `not_linked`: no MusicBrainz artist links that Spotify URL (yet); every data field is
+    None. Failed lookups land nothing, so the next run asks again."""
+
+    artistId: SpotifyId
+    musicbrainzId: MusicBrainzId | None
+    status: MusicBrainzStatus
+    genres: list[str] | None
+    tags: list[MusicBrainzTag] | None
+    artistType: str | None
+    country: str | None
+    beginDate: str | None
+    endDate: str | None
+    disambiguation: str | None
+    fetchedAt: Timestamp
+    runId: RunId
+
+
+MUSICBRAINZ_ARTIST = RecordType(
+    name="musicbrainz_artist",
+    record=MusicBrainzRecord,
+    lake_table="lake_musicbrainz__normalized_artist",
+    ledger_table="lake_musicbrainz__artist_load_ledger",
+    key=("artistId",),
+)
+
+
+class TrackArtistsRecord(TypedDict):
+    """One track resolved to its artists (source `spotify_tracks`): `artistIds` and `artistNames` in
+    Spotify's order, features included. A `not_found` record has None for both; it is not asked again."""
+
+    trackId: SpotifyId
+    artistIds: list[SpotifyId] | None
+    artistNames: list[str] | None
+    status: Status
+    resolvedAt: Timestamp
+    runId: RunId
+
+
+TRACK_ARTISTS = RecordType(
+    name="track_artists",
+    record=TrackArtistsRecord,
+    lake_table="lake_spotify__normalized_track_artists",
+    ledger_table="lake_spotify__track_artists_load_ledger",
+    key=("trackId",),
+)
+
+
 RECORD_TYPES: dict[str, RecordType] = {
-    record_type.name: record_type for record_type in (ARTIST_ENRICHMENT, ENRICHMENT_RUNS, ENRICHMENT_FAILURES)
+    record_type.name: record_type
+    for record_type in (
+        ARTIST_ENRICHMENT,
+        MUSICBRAINZ_ARTIST,
+        TRACK_ARTISTS,
+        ENRICHMENT_RUNS,
+        ENRICHMENT_FAILURES,
+    )
 }
 LANDING_KEYS: tuple[str, ...] = ARTIST_ENRICHMENT.keys
 
@@ -151,7 +219,9 @@ class LedgerRow(TypedDict):
 
 
 class ListeningHistoryRow(TypedDict):
-    """One play and artist: the default listening-history table `load_listening_history` fills."""
+    """One play and artist: the default listening-history table `load_listening_history` fills. A play
+    from Spotify's data export has no `artistId` (the export names only the first artist): the
+    staging model takes its artists from the resolved track (TRACK_ARTISTS)."""
 
     playedAt: Timestamp
     trackId: str | None
@@ -161,7 +231,23 @@ class ListeningHistoryRow(TypedDict):
     artistName: str | None
 
 
-LISTENING_HISTORY = Table("lake_spotify__normalized_listening_history", fields_of(ListeningHistoryRow))
+class HistoryLoadColumns(TypedDict):
+    """Added by `load_listening_history`: the play's dedupe key (`history_export.play_key`) and the
+    history file it came from, so one file can be unloaded or replaced."""
+
+    playKey: str | None
+    sourceFile: str | None
+    loadedAt: Timestamp | None
+
+
+LISTENING_HISTORY = Table(
+    "lake_spotify__normalized_listening_history",
+    fields_of(ListeningHistoryRow) + fields_of(HistoryLoadColumns),
+)
+# The columns a listening history of your own must have (the vars point the source at it).
+LISTENING_HISTORY_COLUMNS: tuple[str, ...] = tuple(column.name for column in fields_of(ListeningHistoryRow))
+# One row per history file loaded (its SHA-256), as for landing files.
+LISTENING_HISTORY_LEDGER = Table("lake_spotify__listening_history_load_ledger", fields_of(LedgerRow))
 
 
 WAREHOUSE_ID_REGEX = "[0-9a-f]{8}"
@@ -181,8 +267,12 @@ WAREHOUSE_IDENTITY = Table("lake_enrichment__warehouse", fields_of(WarehouseIden
 
 def lake_tables() -> dict[str, Table]:
     """Every lake table the pipeline owns, by name: each record type's table and ledger, the default
-    listening history and the warehouse identity."""
-    tables = {LISTENING_HISTORY.name: LISTENING_HISTORY, WAREHOUSE_IDENTITY.name: WAREHOUSE_IDENTITY}
+    listening history and its ledger, and the warehouse identity."""
+    tables = {
+        LISTENING_HISTORY.name: LISTENING_HISTORY,
+        LISTENING_HISTORY_LEDGER.name: LISTENING_HISTORY_LEDGER,
+        WAREHOUSE_IDENTITY.name: WAREHOUSE_IDENTITY,
+    }
     for record_type in RECORD_TYPES.values():
         tables[record_type.lake_table] = Table(
             record_type.lake_table, record_type.fields + fields_of(LoadColumns)

@@ -141,7 +141,7 @@ def land_records(
     """Land `records` as one finished landing file of `record_type` (atomically); None for no records."""
     if not records:
         return None
-    name = landing_file_name(moment, secrets.token_hex(4), owner, suffix=record_type.landing_suffix)
+    name = landing_file_name(moment, secrets.token_hex(4), owner, record_type)
     key = LANDING_PREFIX + name
     store.write_bytes(key, "".join(json_line(record_type, record) for record in records).encode())
     logger.info("landed %d %s records in %s", len(records), record_type.name, store.uri(key))

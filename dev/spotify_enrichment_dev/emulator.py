@@ -1,4 +1,5 @@
-"""A local Spotify Web API for tests, the demo and benchmarks: token endpoint, artist endpoints, both
+"""A local Spotify Web API for tests, the demo and benchmarks: token endpoint, artist and track
+endpoints, track search, both
 quota modes, a rolling-window rate limit and fault injection, with request statistics at `/_stats`.
 
 Run `python -m spotify_enrichment_dev.emulator --help` for the options. The accounts base URL is the
@@ -12,6 +13,7 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import signal
 import sys
@@ -28,17 +30,21 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from spotify_enrichment.artist_ids import is_valid_artist_id
 from spotify_enrichment_dev.catalogue import Catalogue, CatalogueError, SpotifyArtist, load_catalogues
+from spotify_enrichment_dev.track_catalogue import TrackCatalogue, load_track_catalogues, search
 
 logger = logging.getLogger(__name__)
 
 QuotaMode = Literal["extended", "development"]
-RequestKind = Literal["token", "batch", "single", "other"]
+RequestKind = Literal["token", "batch", "single", "track_batch", "track_single", "search", "other"]
 
 DEFAULT_CLIENT_ID = "emulator-client-id"
 DEFAULT_CLIENT_SECRET = "emulator-client-secret"  # noqa: S105 - the documented default of a local fake
 CLIENT_SECRET_ENV = "SPOTIFY_EMULATOR_CLIENT_SECRET"  # noqa: S105 - the name of a variable
 REFRESH_TOKEN_ENV = "SPOTIFY_EMULATOR_REFRESH_TOKEN"  # noqa: S105 - the name of a variable
 MAX_BATCH_IDS = 50
+# GET /search `limit`: 1-10, default 5 (Spotify's OpenAPI spec since the February 2026 changes).
+MAX_SEARCH_LIMIT = 10
+DEFAULT_SEARCH_LIMIT = 5
 DEVELOPMENT_WITHHELD_KEYS = ("followers", "popularity", "genres")
 QUOTA_EXCEEDED_DEFAULT_RETRY_AFTER = 86_400
 TOKEN_MEMORY_SECONDS = 3600.0
@@ -115,9 +121,12 @@ def unauthorized(message: str) -> Answer:
 class EmulatorState:
     """Tokens, rate-limit window, fault counters and statistics, shared by the request threads."""
 
-    def __init__(self, config: EmulatorConfig, catalogue: Catalogue) -> None:
+    def __init__(
+        self, config: EmulatorConfig, catalogue: Catalogue, tracks: TrackCatalogue | None = None
+    ) -> None:
         self.config = config
         self.catalogue = catalogue
+        self.tracks: TrackCatalogue = tracks or {}
         self._lock = threading.Lock()
         self._tokens: dict[str, float] = {}
         self._reset_counters()
@@ -339,6 +348,61 @@ class SpotifyApi:
             return {key: value for key, value in artist.items() if key not in DEVELOPMENT_WITHHELD_KEYS}
         return dict(artist)
 
+    def several_tracks(self, query: dict[str, list[str]]) -> Answer:
+        # Removed for Development Mode apps with the February 2026 changes, as GET /artists?ids=.
+        if self.state.config.quota == "development":
+            return api_error(403, "Forbidden")
+        raw_ids = _first(query, "ids")
+        if raw_ids is None or not raw_ids.strip():
+            return api_error(400, "Missing required field: ids")
+        track_ids = raw_ids.split(",")
+        if len(track_ids) > MAX_BATCH_IDS:
+            return api_error(400, "too many ids requested")
+        if not all(self._accepted_id(track_id) for track_id in track_ids):
+            return api_error(400, "invalid id")
+        self.state.ids_answered(track_ids)
+        return Answer(200, {"tracks": [self.state.tracks.get(track_id) for track_id in track_ids]})
+
+    def one_track(self, track_id: str) -> Answer:
+        if not self._accepted_id(track_id):
+            return api_error(400, "invalid id")
+        self.state.ids_answered([track_id])
+        track = self.state.tracks.get(track_id)
+        if track is None:
+            return api_error(404, "Resource not found")
+        return Answer(200, track)
+
+    def search(self, query: dict[str, list[str]]) -> Answer:
+        """`type=track` with the `track:"..."` and `artist:"..."` filters; other types are not emulated."""
+        q, kind = _first(query, "q"), _first(query, "type")
+        if not q:
+            return api_error(400, "No search query")
+        if kind != "track":
+            return api_error(400, "the emulator searches type=track only")
+        raw_limit = _first(query, "limit") or str(DEFAULT_SEARCH_LIMIT)
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_SEARCH_LIMIT:
+            return api_error(400, "Invalid limit")
+        limit = int(raw_limit)
+        filters = dict(_SEARCH_FILTER.findall(q))
+        items = search(
+            self.state.tracks, filters.get("track", q if not filters else ""), filters.get("artist")
+        )
+        body = {
+            "tracks": {
+                "href": "https://api.spotify.com/v1/search",
+                "limit": limit,
+                "next": None,
+                "offset": 0,
+                "previous": None,
+                "total": len(items),
+                "items": items[:limit],
+            }
+        }
+        return Answer(200, body)
+
+
+_SEARCH_FILTER = re.compile(r'(track|artist):"([^"]*)"')
+
 
 def _first(values: dict[str, list[str]], name: str) -> str | None:
     found = values.get(name)
@@ -398,7 +462,9 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             state.request_finished(kind, answer.status)
         self._send(answer)
 
-    def _route(self, method: str, path: str, query: str, body: bytes) -> tuple[RequestKind, Answer]:
+    def _route(  # noqa: PLR0911 - one return per endpoint
+        self, method: str, path: str, query: str, body: bytes
+    ) -> tuple[RequestKind, Answer]:
         api = self.server.api
         if path == "/api/token":
             if method != "POST":
@@ -417,6 +483,19 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             artist_id = unquote(path.removeprefix("/v1/artists/"))
             state.ids_requested([artist_id])
             return "single", self._api_call(method, lambda: api.one_artist(artist_id))
+        if path in {"/v1/tracks", "/v1/tracks/"}:
+            parameters = parse_qs(query)
+            state.ids_requested(
+                [track_id for ids in parameters.get("ids", []) for track_id in ids.split(",")]
+            )
+            return "track_batch", self._api_call(method, lambda: api.several_tracks(parameters))
+        if path.startswith("/v1/tracks/"):
+            track_id = unquote(path.removeprefix("/v1/tracks/"))
+            state.ids_requested([track_id])
+            return "track_single", self._api_call(method, lambda: api.one_track(track_id))
+        if path == "/v1/search":
+            parameters = parse_qs(query)
+            return "search", self._api_call(method, lambda: api.search(parameters))
         return "other", api_error(404, "Service not found")
 
     def _api_call(self, method: str, endpoint: Callable[[], Answer]) -> Answer:
@@ -473,10 +552,14 @@ class EmulatorServer(ThreadingHTTPServer):
 
 
 def build_server(
-    config: EmulatorConfig, catalogue: Catalogue, host: str = "127.0.0.1", port: int = 0
+    config: EmulatorConfig,
+    catalogue: Catalogue,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tracks: TrackCatalogue | None = None,
 ) -> EmulatorServer:
     """A bound, not yet serving, emulator server (port 0 picks a free port; see `.port`)."""
-    return EmulatorServer((host, port), EmulatorState(config, catalogue), config.latency_ms)
+    return EmulatorServer((host, port), EmulatorState(config, catalogue, tracks), config.latency_ms)
 
 
 def build_argument_parser() -> argparse.ArgumentParser:
@@ -485,12 +568,15 @@ def build_argument_parser() -> argparse.ArgumentParser:
         description=(
             "Local Spotify Web API emulator. Accounts base URL: http://127.0.0.1:PORT (POST /api/token, "
             "client_credentials or refresh_token grant, HTTP Basic client auth). API base URL: "
-            "http://127.0.0.1:PORT/v1 (GET /v1/artists?ids=..., GET /v1/artists/{id}). "
+            "http://127.0.0.1:PORT/v1 (GET /v1/artists?ids=..., GET /v1/artists/{id}, "
+            "GET /v1/tracks?ids=..., "
+            "GET /v1/tracks/{id}, GET /v1/search?type=track). "
             "GET /_stats returns request counts as JSON; POST /_stats/reset clears them together with "
             "the rate-limit window and the fail-every and quota counters."
         ),
         epilog=(
-            "/_stats keys: requests_total, by_kind (token, batch, single, other), by_status, by_kind_status, "
+            "/_stats keys: requests_total, by_kind (token, batch, single, track_batch, track_single, search, "
+            "other), by_status, by_kind_status, "
             "tokens_issued, artist_ids_requested_total, ids_requested (every ID sent, with counts, rejected "
             "requests included), ids_answered (IDs of requests answered with artist, null or 404), "
             "max_concurrent_requests, quota, catalogue_size."
@@ -513,6 +599,16 @@ def build_argument_parser() -> argparse.ArgumentParser:
         "as scripts/generate_demo_data.py writes it), .json (artist object, list, "
         "{'artists': [...]} or {'items': [...]}) or .csv/.tsv (artists.csv or artists_37k.csv layout). "
         "Repeat for several files; later files win on the same ID. Without one, every ID is unknown.",
+    )
+    parser.add_argument(
+        "--tracks",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="track catalogue for GET /v1/tracks?ids=, /v1/tracks/{id} and /v1/search?type=track: .jsonl "
+        "(one track object per line, as the demo generator's tracks.jsonl) or a CSV (the real history's "
+        "track_id, artist_ids, artist_names or MusicOSet's songs.csv). Repeat for several files.",
     )
     parser.add_argument(
         "--quota",
@@ -655,12 +751,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         catalogue = load_catalogues(arguments.catalogue)
+        tracks = load_track_catalogues(arguments.tracks)
     except CatalogueError as error:
         print(f"spotify emulator: {error}", file=sys.stderr)
         return 2
     config = config_from_arguments(arguments)
     try:
-        server = build_server(config, catalogue, arguments.host, arguments.port)
+        server = build_server(config, catalogue, arguments.host, arguments.port, tracks)
     except OSError as error:
         print(f"spotify emulator: cannot bind {arguments.host}:{arguments.port}: {error}", file=sys.stderr)
         return 2
@@ -671,7 +768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         partial.replace(arguments.port_file)
     print(
         f"spotify emulator listening on http://{arguments.host}:{server.port} "
-        f"({len(catalogue)} artists, {config.quota} quota)",
+        f"({len(catalogue)} artists{f', {len(tracks)} tracks' if tracks else ''}, {config.quota} quota)",
         flush=True,
     )
     try:

@@ -11,7 +11,16 @@
                 {"name": "trackName", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "msPlayed", "duckdb": "bigint", "bigquery": "INT64"},
                 {"name": "artistId", "duckdb": "varchar", "bigquery": "STRING"},
-                {"name": "artistName", "duckdb": "varchar", "bigquery": "STRING"}
+                {"name": "artistName", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "playKey", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_spotify__listening_history_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
             ],
             "lake_enrichment__warehouse": [
                 {"name": "warehouseId", "duckdb": "varchar", "bigquery": "STRING"},
@@ -33,6 +42,44 @@
                 {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
             ],
             "lake_spotify__artist_enrichment_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_musicbrainz__normalized_artist": [
+                {"name": "artistId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "musicbrainzId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "status", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "genres", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "tags", "duckdb": "struct(name varchar, count bigint)[]", "bigquery": "ARRAY<STRUCT<name STRING, count INT64>>"},
+                {"name": "artistType", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "country", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "beginDate", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "endDate", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "disambiguation", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "fetchedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_musicbrainz__artist_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_spotify__normalized_track_artists": [
+                {"name": "trackId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "artistIds", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "artistNames", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "status", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "resolvedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_spotify__track_artists_load_ledger": [
                 {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
@@ -91,6 +138,22 @@
                 "landing_suffix": "_artist_enrichment.jsonl",
                 "key": [
                     "artistId"
+                ]
+            },
+            "musicbrainz_artist": {
+                "lake_table": "lake_musicbrainz__normalized_artist",
+                "ledger_table": "lake_musicbrainz__artist_load_ledger",
+                "landing_suffix": "_musicbrainz_artist.jsonl",
+                "key": [
+                    "artistId"
+                ]
+            },
+            "track_artists": {
+                "lake_table": "lake_spotify__normalized_track_artists",
+                "ledger_table": "lake_spotify__track_artists_load_ledger",
+                "landing_suffix": "_track_artists.jsonl",
+                "key": [
+                    "trackId"
                 ]
             },
             "enrichment_runs": {

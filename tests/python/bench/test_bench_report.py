@@ -23,6 +23,12 @@ def complete_results() -> dict:
             "peak_rss_mb": 3000.0,
         },
         "load": {"lines": 1_000_000, "lines_per_s": 250_000, "peak_rss_mb": 900.0},
+        "musicbrainz": {
+            "requests_per_artist": 1.01,
+            "share_of_allowance": 0.95,
+            "refused_503": 0,
+            "naive_requests_per_artist": 1.7,
+        },
         "genres": {
             "coverage_share": 0.96,
             "similar_command_s": 40.0,
@@ -65,6 +71,9 @@ def test_every_target_met_gives_met_verdicts() -> None:
         ("warehouse", "incremental_ratio", 0.21),
         ("warehouse", "peak_rss_mb", 24 * 1024 + 1),
         ("load", "lines_per_s", 199_999),
+        ("musicbrainz", "requests_per_artist", 1.11),
+        ("musicbrainz", "share_of_allowance", 0.89),
+        ("musicbrainz", "refused_503", 1),
         ("genres", "coverage_share", 0.949),
         ("genres", "similar_command_s", 60.1),
         ("genres", "similar_peak_rss_mb", 2049),

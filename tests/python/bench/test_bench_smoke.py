@@ -33,4 +33,5 @@ def test_smoke_run_writes_every_key_of_the_issue(tmp_path: Path) -> None:
         written["latency_bound"]["development"]["spotipy_requests"] == SMOKE.latency_bound_development_artists
     )
     assert written["load"]["lines"] >= SMOKE.warehouse_artists
+    assert written["musicbrainz"]["artists"] == SMOKE.musicbrainz_artists
     assert {row["verdict"] for row in written["verdicts"]} <= {"met", "MISSED"}

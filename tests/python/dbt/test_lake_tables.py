@@ -36,6 +36,9 @@ EXPECTED_COLUMNS = {
         ("msPlayed", "BIGINT"),
         ("artistId", "VARCHAR"),
         ("artistName", "VARCHAR"),
+        ("playKey", "VARCHAR"),
+        ("sourceFile", "VARCHAR"),
+        ("loadedAt", "TIMESTAMP"),
     ],
 }
 

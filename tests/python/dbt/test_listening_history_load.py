@@ -27,7 +27,7 @@ def test_loading_the_same_history_twice_adds_no_play(history_warehouse: DbtProje
     result = project.run("run-operation", "load_listening_history", "--args", f"{{path: '{overlapping}'}}")
 
     assert result.ok, result.output
-    assert f"{lines + 1} lines, 1 new plays loaded" in result.output
+    assert f"(JSONL plays): {lines + 1} entries, 1 new plays loaded, {lines} already present" in result.output
     assert project.query("select count(*) from lake.lake_spotify__normalized_listening_history") == [
         (lines + 1,)
     ]
