@@ -133,7 +133,12 @@ def test_artists_failing_with_500_are_asked_again_by_incremental_whatever_their_
 
     history_only.env = base_environ(spotify_emulator)
     landing = {"landing_uri": history_only.landing_uri, "enrichment_retry_backoff_minutes": 0}
-    incremental = ("run-operation", "enrich_artists", "--args", json.dumps({"mode": "incremental"}))
+    incremental = (
+        "run-operation",
+        "enrich_artists",
+        "--args",
+        json.dumps({"mode": "incremental", "sources": ["spotify"]}),
+    )
     given_up = history_only.dbt(*incremental, vars={**landing, "enrichment_max_attempts": 1})
     assert given_up.returncode == 0, str(given_up)
     assert "no artists to enrich" in given_up.output
@@ -163,7 +168,7 @@ def test_a_second_enrich_artists_on_the_same_landing_fails_at_once_naming_the_ru
         def first_run() -> None:
             # Without the tests' parse cache, which lends itself to one dbt at a time.
             project = dataclasses.replace(history_only.project(), parse_cache=None)
-            arguments = json.dumps({"mode": "backfill", "limit": 25})
+            arguments = json.dumps({"mode": "backfill", "limit": 25, "sources": ["spotify"]})
             results["first"] = project.run(
                 *("run-operation", "enrich_artists", "--args", arguments),
                 vars={"landing_uri": history_only.landing_uri},
