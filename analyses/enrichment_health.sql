@@ -1,5 +1,6 @@
 -- Runbook: the health figures in one row (what the HTML report's health section and headline show):
--- artists, coverage, staleness, genre coverage, withheld answers and the latest enrichment.
+-- artists, coverage, staleness, genre coverage, withheld answers, the latest enrichment, and the
+-- monitors' thresholds (vars).
 with
 
 dim_artists as (
@@ -43,7 +44,11 @@ final as (
         latestEnrichedAt,
         {{ dbt.datediff("latestEnrichedAt", current_timestamp_utc(), "hour") }} as hoursSinceLatestEnrichment,  -- noqa: LT05
         plays,
-        msPlayed
+        msPlayed,
+        {{ var('enrichment_min_coverage') }} as minCoverage,
+        {{ var('enrichment_stale_after_days') }} as staleAfterDays,
+        {{ var('enrichment_max_stale_share') }} as maxStaleShare,
+        {{ var('enrichment_min_genre_coverage') }} as minGenreCoverage
     from counts
 )
 

@@ -1,0 +1,141 @@
+"""The report's reads from the warehouse, through dbt's programmatic API, so one code path serves
+every adapter (DuckDB, BigQuery): the project is parsed once, then each figure is a runbook analysis
+(`dbt show --select NAME --limit N`) or, for a relation another part of the project may not have yet,
+a small inline query run only after the adapter has confirmed the relation and its columns exist."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from spotify_enrichment.errors import SpotifyEnrichmentError
+
+Row = dict[str, Any]
+
+PROJECT_NAME = "spotify_enrichment"
+# Model names reach the Jinja of an inline query; they are checked against this first.
+MODEL_NAME = re.compile(r"[a-z][a-z0-9_]{0,127}")
+_PERIOD_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
+
+
+class ReportQueryError(SpotifyEnrichmentError):
+    """dbt could not parse the project or run one of the report's queries; the message names it."""
+
+
+@dataclass(frozen=True)
+class DbtLocation:
+    """Which dbt project, profiles and target to read (None: dbt's own defaults)."""
+
+    project_dir: Path
+    profiles_dir: Path | None = None
+    target: str | None = None
+
+    def arguments(self) -> list[str]:
+        arguments = ["--project-dir", str(self.project_dir)]
+        if self.profiles_dir is not None:
+            arguments += ["--profiles-dir", str(self.profiles_dir)]
+        if self.target:
+            arguments += ["--target", self.target]
+        return arguments
+
+
+@dataclass(frozen=True)
+class FreshnessThresholds:
+    """Source freshness of the lake enrichment table, as declared in its sources YAML."""
+
+    warn_after_hours: float | None
+    error_after_hours: float | None
+
+
+class DbtWarehouse:
+    """The dbt project parsed once; every query after that reuses the manifest (about 0.2 s each)."""
+
+    def __init__(self, location: DbtLocation) -> None:
+        try:
+            from dbt.cli.main import dbtRunner  # noqa: PLC0415 (dbt comes with the duckdb/bigquery extra)
+        except ImportError as error:
+            raise ReportQueryError(
+                "the report reads the warehouse through dbt: install spotify-enrichment[duckdb] or "
+                "spotify-enrichment[bigquery]"
+            ) from error
+        self.location = location
+        parsed = dbtRunner().invoke(["parse", "--log-level", "none", *location.arguments()])
+        if not parsed.success or parsed.result is None:
+            raise ReportQueryError(f"dbt parse of {location.project_dir} failed: {parsed.exception}")
+        self.manifest = parsed.result
+        self._runner = dbtRunner(manifest=self.manifest)
+
+    @property
+    def adapter_type(self) -> str:
+        return str(self.manifest.metadata.adapter_type or "unknown")
+
+    def _show(self, selection: list[str], limit: int, what: str) -> list[Row]:
+        result = self._runner.invoke(
+            ["show", *selection, "--limit", str(limit), "--log-level", "none", *self.location.arguments()]
+        )
+        if not result.success or result.result is None:
+            raise ReportQueryError(f"{what} failed: {result.exception}")
+        table = result.result.results[0].agate_table
+        return [dict(zip(table.column_names, values, strict=True)) for values in table.rows]
+
+    def analysis(self, name: str, limit: int) -> list[Row]:
+        """The first `limit` rows of the runbook analysis `analyses/NAME.sql`."""
+        return self._show(["--select", name], limit, f"dbt show --select {name}")
+
+    def inline(self, sql: str, limit: int, what: str) -> list[Row]:
+        return self._show(["--inline", sql], limit, what)
+
+    def has_model(self, name: str) -> bool:
+        return f"model.{PROJECT_NAME}.{name}" in self.manifest.nodes
+
+    def model_columns(self, names: Sequence[str]) -> dict[str, frozenset[str] | None]:
+        """For each model of the project, its columns as the adapter sees them in the warehouse; None
+        for a model the project does not have or the warehouse has not built."""
+        present = [name for name in names if self.has_model(name)]
+        columns: dict[str, frozenset[str] | None] = dict.fromkeys(names)
+        if not present:
+            return columns
+        for name in present:
+            if not MODEL_NAME.fullmatch(name):
+                raise ReportQueryError(f"model name {name!r} is not a dbt model name")
+        probes = [
+            f"{{%- set relation_{index} = load_relation(ref('{name}')) -%}}"
+            for index, name in enumerate(present)
+        ]
+        selects = [
+            f"{{{{ dbt.string_literal('|' ~ (adapter.get_columns_in_relation(relation_{index}) "
+            f"| map(attribute='name') | join('|')) if relation_{index} is not none else '') }}}} as c{index}"
+            for index in range(len(present))
+        ]
+        sql = "\n".join(probes) + "\nselect " + ", ".join(selects)
+        row = self.inline(sql, 1, "reading which report relations the warehouse has")[0]
+        for index, name in enumerate(present):
+            listed = str(row[f"c{index}"] or "")
+            columns[name] = frozenset(listed.strip("|").split("|")) if listed else None
+        return columns
+
+    def project_var(self, name: str) -> str:
+        """A project var as a string (the landing location, for the quarantine listing)."""
+        row = self.inline(
+            f"select {{{{ dbt.string_literal(var('{name}')) }}}} as value", 1, f"reading var {name}"
+        )[0]
+        return str(row["value"])
+
+    def source_freshness(self, table: str) -> FreshnessThresholds:
+        for source in self.manifest.sources.values():
+            if source.name == table and source.freshness is not None:
+                return FreshnessThresholds(
+                    _hours(source.freshness.warn_after), _hours(source.freshness.error_after)
+                )
+        return FreshnessThresholds(None, None)
+
+
+def _hours(threshold: Any) -> float | None:
+    if threshold is None or not threshold.count or threshold.period is None:
+        return None
+    period = str(getattr(threshold.period, "value", threshold.period))
+    return timedelta(hours=threshold.count * _PERIOD_HOURS[period]).total_seconds() / 3600
