@@ -131,6 +131,7 @@ def add_report_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
     report.add_argument("--project-dir", default=".", metavar="DIR", help="the dbt project (default: .)")
     report.add_argument("--profiles-dir", default=None, metavar="DIR", help="dbt profiles folder")
     report.add_argument("--target", default=None, help="dbt target (default: the profile's)")
+    report.add_argument("--vars", default=None, metavar="YAML", help="dbt vars, as dbt's own --vars")
     report.add_argument(
         "--images",
         choices=IMAGE_MODES,
@@ -148,7 +149,7 @@ def run_report(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
     out = Path(arguments.out) if arguments.out else default_output(project_dir)
     profiles_dir = Path(arguments.profiles_dir) if arguments.profiles_dir else None
     try:
-        location = DbtLocation(project_dir, profiles_dir, arguments.target)
+        location = DbtLocation(project_dir, profiles_dir, arguments.target, arguments.vars)
         written = write_report(location, out, arguments.images)
     except (SpotifyEnrichmentError, OSError) as error:
         stderr.write(f"error: report: {error}\n")

@@ -33,6 +33,7 @@ class DbtLocation:
     project_dir: Path
     profiles_dir: Path | None = None
     target: str | None = None
+    vars: str | None = None  # dbt's --vars (YAML), e.g. the landing_uri of a gs:// deployment
 
     def arguments(self) -> list[str]:
         arguments = ["--project-dir", str(self.project_dir)]
@@ -40,6 +41,8 @@ class DbtLocation:
             arguments += ["--profiles-dir", str(self.profiles_dir)]
         if self.target:
             arguments += ["--target", self.target]
+        if self.vars:
+            arguments += ["--vars", self.vars]
         return arguments
 
 

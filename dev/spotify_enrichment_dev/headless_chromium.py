@@ -90,12 +90,9 @@ class HeadlessChromium:
         log = (work_dir / "chromium.log").open("wb")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            socket = connect(cls._browser_socket_url(profile, process), max_size=None, open_timeout=10)
-            browser = cls(process, socket, work_dir)
-            try:
-                yield browser
-            finally:
-                socket.close()
+            url = cls._browser_socket_url(profile, process)
+            with connect(url, max_size=None, open_timeout=10) as socket:
+                yield cls(process, socket, work_dir)
         finally:
             process.terminate()
             try:
