@@ -15,6 +15,7 @@ from support.dbt_runner import PROJECT_ROOT, DbtProject
 
 from spotify_enrichment.errors import SpotifyEnrichmentError
 from spotify_enrichment.report_data import read_report_data
+from spotify_enrichment.report_warehouse import DbtLocation, DbtWarehouse
 from spotify_enrichment_dev.demo_enrichment_fixture import FixtureSpec
 from spotify_enrichment_dev.headless_chromium import HeadlessChromium
 
@@ -72,12 +73,37 @@ def warehouse_headline(project: DbtProject) -> tuple[int, float, str]:
     return artists, enriched / artists, top_genre
 
 
-def test_report_offline_in_chromium_shows_the_warehouse_headline(
-    enriched_warehouse: WarehouseFactory, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def built_warehouse(enriched_warehouse: WarehouseFactory) -> DbtProject:
     project = enriched_warehouse("report", REPORT_SPEC)
     build = project.run("build")
     assert build.ok, build.output
+    return project
+
+
+def test_every_analysis_runs_under_dbt_show(
+    built_warehouse: DbtProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dbt show --select NAME --limit 3` for each file of analyses/, in this process (dbt's API)."""
+    for name, value in built_warehouse.environ().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(built_warehouse.target_path))
+    monkeypatch.setenv("DBT_LOG_PATH", str(built_warehouse.log_path))
+    warehouse = DbtWarehouse(DbtLocation(PROJECT_ROOT, built_warehouse.profiles_dir))
+    analyses = sorted(path.stem for path in (PROJECT_ROOT / "analyses").glob("*.sql"))
+    assert len(analyses) >= 12
+
+    rows = {name: warehouse.analysis(name, 3) for name in analyses}
+
+    empty = [name for name, shown in rows.items() if not shown]
+    assert empty == [], f"analyses with no row on the built fixture warehouse: {empty}"
+    assert all(len(shown) <= 3 for shown in rows.values())
+
+
+def test_report_offline_in_chromium_shows_the_warehouse_headline(
+    built_warehouse: DbtProject, tmp_path: Path
+) -> None:
+    project = built_warehouse
     landing = tmp_path / "landing"
     quarantine = landing / "spotify" / "quarantine"
     quarantine.mkdir(parents=True)
