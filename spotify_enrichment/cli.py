@@ -129,7 +129,12 @@ def add_report_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
         "--out", default=None, metavar="FILE", help="output file (default: target/report.html in the project)"
     )
     report.add_argument("--project-dir", default=".", metavar="DIR", help="the dbt project (default: .)")
-    report.add_argument("--profiles-dir", default=None, metavar="DIR", help="dbt profiles folder")
+    report.add_argument(
+        "--profiles-dir",
+        default=None,
+        metavar="DIR",
+        help="dbt profiles folder (default: the project's, when it has a profiles.yml; else dbt's own)",
+    )
     report.add_argument("--target", default=None, help="dbt target (default: the profile's)")
     report.add_argument("--vars", default=None, metavar="YAML", help="dbt vars, as dbt's own --vars")
     report.add_argument(
@@ -148,6 +153,8 @@ def run_report(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
         return EXIT_BAD_INPUT
     out = Path(arguments.out) if arguments.out else default_output(project_dir)
     profiles_dir = Path(arguments.profiles_dir) if arguments.profiles_dir else None
+    if profiles_dir is None and (project_dir / "profiles.yml").is_file():
+        profiles_dir = project_dir  # where `make install` writes it, whatever the current folder
     try:
         location = DbtLocation(project_dir, profiles_dir, arguments.target, arguments.vars)
         written = write_report(location, out, arguments.images)
