@@ -39,6 +39,8 @@ TARGETS: tuple[Target, ...] = (
     Target("warehouse.incremental_ratio", "warehouse: incremental / full build", 0.2, False),
     Target("warehouse.peak_rss_mb", "warehouse: full build peak memory (MB)", 24 * MB_PER_GB, False),
     Target("load.lines_per_s", "load: landing lines per second", 200_000, True),
+    Target("report.seconds", "report: HTML report of the warehouse, seconds", 60, False),
+    Target("report.size_mb", "report: HTML file size (MB)", 20, False),
     Target("total_seconds", "make bench: total seconds", 1200, False),
 )
 
@@ -77,6 +79,7 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("load.peak_rss_mb", "load: peak memory (MB)"),
     ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
     ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
+    ("report.peak_rss_mb", "report: peak memory (MB)"),
 )
 
 

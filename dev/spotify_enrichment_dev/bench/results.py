@@ -75,6 +75,15 @@ class LoadFigures(TypedDict):
     lines_per_s_including_dbt_start: float
 
 
+class ReportFigures(TypedDict):
+    """The HTML report of the warehouse at scale (the CLI, dbt's parse included)."""
+
+    artists: int
+    seconds: float
+    size_mb: float
+    peak_rss_mb: float
+
+
 class BenchResults(TypedDict, total=False):
     """A failed benchmark leaves its section out and says why in `errors`."""
 
@@ -86,6 +95,7 @@ class BenchResults(TypedDict, total=False):
     latency_bound: LatencyBoundSection
     warehouse: WarehouseFigures
     load: LoadFigures
+    report: ReportFigures
     machine: MachineFigures
     verdicts: list[dict[str, str]]
     errors: dict[str, str]
@@ -105,6 +115,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "peak_rss_mb",
     ),
     "load": ("lines", "lines_per_s", "peak_rss_mb"),
+    "report": ("artists", "seconds", "size_mb"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),
 }
 

@@ -14,6 +14,7 @@ from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
 from spotify_enrichment_dev.bench.report import render_table, verdicts
+from spotify_enrichment_dev.bench.report_at_scale import run_report
 from spotify_enrichment_dev.bench.requirements import require_bench_packages
 from spotify_enrichment_dev.bench.results import BenchResults, write_results
 from spotify_enrichment_dev.bench.scale import BenchScale
@@ -26,7 +27,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "warehouse")
+BENCHMARKS = ("rate_limited", "latency_bound", "warehouse", "report")
 Section = TypeVar("Section")
 
 
@@ -99,6 +100,10 @@ def run_bench(
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
+    if "report" in only:
+        report = _attempt("report", errors, lambda: run_report(project_dir, scale, work_dir))
+        if report is not None:
+            results["report"] = report
 
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

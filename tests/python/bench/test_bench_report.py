@@ -23,6 +23,7 @@ def complete_results() -> dict:
             "peak_rss_mb": 3000.0,
         },
         "load": {"lines": 1_000_000, "lines_per_s": 250_000, "peak_rss_mb": 900.0},
+        "report": {"artists": 1_000_000, "seconds": 20.0, "size_mb": 0.1, "peak_rss_mb": 400.0},
         "machine": {"cores": 2, "memory_gb": 23.4, "python": "3.11.7", "duckdb": "1.5.5"},
         "total_seconds": 900.0,
     }
@@ -59,6 +60,8 @@ def test_every_target_met_gives_met_verdicts() -> None:
         ("warehouse", "incremental_ratio", 0.21),
         ("warehouse", "peak_rss_mb", 24 * 1024 + 1),
         ("load", "lines_per_s", 199_999),
+        ("report", "seconds", 60.1),
+        ("report", "size_mb", 20.1),
     ],
 )
 def test_a_figure_past_its_target_is_missed(section: str, key: str, value: float) -> None:
