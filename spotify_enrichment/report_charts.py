@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from html import escape
 
 WIDTH = 640
-BAR_HEIGHT = 22
+# In viewBox units: a chart is drawn 640 wide and scaled to its column, so on a phone (about 360 px)
+# text of 20 units reads as 11 px.
+FONT_SIZE = 20
+BAR_HEIGHT = 28
 BAR_GAP = 6
-LABEL_WIDTH = 200
+LABEL_WIDTH = 230
 VALUE_WIDTH = 90
 COLUMN_CHART_HEIGHT = 220
 AXIS_LABEL_HEIGHT = 34
@@ -40,11 +43,11 @@ def bar_chart(chart_id: str, title: str, items: Sequence[tuple[str, float]], uni
     for index, (label, value) in enumerate(items):
         y = index * (BAR_HEIGHT + BAR_GAP)
         width = max(1.0, span * value / top)
-        shown = label if len(label) <= 28 else label[:27] + "…"
+        shown = label if len(label) <= 20 else label[:19] + "…"
         bars.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + 16}" text-anchor="end">{escape(shown)}</text>'
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + 21}" text-anchor="end">{escape(shown)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR_HEIGHT}" fill="{BAR_COLOUR}"/>'
-            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 16}">{escape(_number(value))}</text>'
+            f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + 21}">{escape(_number(value))}</text>'
         )
     return _svg(chart_id, title, describe(items, unit), height, "".join(bars))
 
@@ -69,16 +72,18 @@ def column_chart(chart_id: str, title: str, items: Sequence[tuple[str, float]], 
         if index % label_every == 0:
             centre = x + slot / 2
             shapes.append(
-                f'<text x="{centre:.1f}" y="{plot_height + 20}" text-anchor="middle">{escape(label)}</text>'
+                f'<text x="{centre:.1f}" y="{plot_height + FONT_SIZE + 4}" text-anchor="middle">'
+                f"{escape(label)}</text>"
             )
-    shapes.append(f'<text x="0" y="12">max {escape(_number(top))} {escape(unit)}</text>')
+    shapes.append(f'<text x="0" y="{FONT_SIZE}">max {escape(_number(top))} {escape(unit)}</text>')
     return _svg(chart_id, title, describe(items, unit), COLUMN_CHART_HEIGHT, "".join(shapes))
 
 
 def _svg(chart_id: str, title: str, description: str, height: float, body: str) -> str:
     return (
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">'
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="{FONT_SIZE}" '
+        'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>{body}</svg>'
     )

@@ -101,8 +101,10 @@ def _genre_check(data: ReportData) -> Check:
 
 
 def _latest_run_check(data: ReportData) -> Check:
-    if not data.run_history.available or not data.run_history.rows:
+    if not data.run_history.available:
         return Check("Latest run", "not available", "no stop, no failed artist", "n/a", data.run_history.note)
+    if not data.run_history.rows:
+        return Check("Latest run", "none yet", "no stop, no failed artist", "n/a", "the run history is empty")
     latest = data.run_history.rows[0]
     stopped, failed = latest.get("stopReason"), int(latest.get("failed") or 0)
     return Check(

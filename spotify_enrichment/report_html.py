@@ -41,7 +41,7 @@ th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(-
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
 .mark { font-weight: 700; text-transform: uppercase; font-size: .85rem; }
 .mark-pass { color: var(--pass); } .mark-warn { color: var(--warn); } .mark-fail { color: var(--fail); }
-.chart { width: 100%; height: auto; font-size: 13px; }
+.chart { width: 100%; height: auto; font-family: system-ui, sans-serif; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
 figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
 .gallery { list-style: none; padding: 0; display: grid; gap: .75rem;
@@ -117,17 +117,18 @@ def _headline(data: ReportData) -> str:
 
 
 def _checks(checks: Sequence[Check]) -> str:
+    # The mark comes second, so it shows on a phone before the table scrolls sideways.
     rows = "".join(
-        f"<tr><th scope=row>{escape(check.name)}</th><td>{escape(check.value)}</td>"
-        f"<td>{escape(check.threshold)}</td>"
+        f"<tr><th scope=row>{escape(check.name)}</th>"
         f'<td><span class="mark mark-{check.mark.replace("/", "")}">{escape(check.mark)}</span></td>'
+        f"<td>{escape(check.value)}</td><td>{escape(check.threshold)}</td>"
         f"<td>{escape(check.explanation)}</td></tr>"
         for check in checks
     )
     return (
         '<div class="table-wrap"><table id="health-checks"><caption class="note">Each figure with its '
-        "threshold and mark</caption><thead><tr><th scope=col>check</th><th scope=col>value</th>"
-        "<th scope=col>threshold</th><th scope=col>mark</th><th scope=col>what it measures</th></tr></thead>"
+        "threshold and mark</caption><thead><tr><th scope=col>check</th><th scope=col>mark</th>"
+        "<th scope=col>value</th><th scope=col>threshold</th><th scope=col>what it measures</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )
 
