@@ -34,7 +34,7 @@ ERROR_EXCERPT_CHARS = 300
 
 
 @dataclass(frozen=True)
-class Optional:
+class Section:
     """Rows of a section that needs a relation or column the warehouse may lack; `note` says why not."""
 
     rows: list[Row] | None
@@ -64,11 +64,11 @@ class ReportData:
     most_played: list[Row]
     not_found: list[Row]
     latest_runs: list[Row]
-    run_history: Optional
-    genre_families: Optional
-    genre_sources: Optional
-    failed_artists: Optional
-    quarantine: Optional
+    run_history: Section
+    genre_families: Section
+    genre_sources: Section
+    failed_artists: Section
+    quarantine: Section
     quarantined_files: list[QuarantinedFile] = field(default_factory=list)
 
     @property
@@ -101,12 +101,12 @@ def read_optional(
     columns: frozenset[str] | None,
     needed: Sequence[str],
     limit: int,
-) -> Optional:
+) -> Section:
     note = _missing(relation, columns, needed)
-    return Optional(None, note) if note else Optional(_macro_rows(warehouse, macro, limit))
+    return Section(None, note) if note else Section(_macro_rows(warehouse, macro, limit))
 
 
-def read_quarantine(warehouse: DbtWarehouse) -> tuple[Optional, list[QuarantinedFile]]:
+def read_quarantine(warehouse: DbtWarehouse) -> tuple[Section, list[QuarantinedFile]]:
     """Files the load step refused, from the landing location itself (the warehouse has no record)."""
     try:
         project_dir = str(warehouse.location.project_dir)
@@ -122,8 +122,8 @@ def read_quarantine(warehouse: DbtWarehouse) -> tuple[Optional, list[Quarantined
             files.append(QuarantinedFile(key.removeprefix(QUARANTINE_PREFIX), excerpt))
     except (SpotifyEnrichmentError, OSError, ImportError) as error:
         logger.warning("report: the quarantine folder could not be listed: %s", error)
-        return Optional(None, f"not available: the landing location could not be listed ({error})"), []
-    return Optional([{"files": len(keys)}], store.uri(QUARANTINE_PREFIX)), files
+        return Section(None, f"not available: the landing location could not be listed ({error})"), []
+    return Section([{"files": len(keys)}], store.uri(QUARANTINE_PREFIX)), files
 
 
 def read_report_data(warehouse: DbtWarehouse) -> ReportData:

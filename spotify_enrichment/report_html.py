@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from spotify_enrichment.report_charts import bar_chart, column_chart
 from spotify_enrichment.report_checks import Check, coverage, health_checks
-from spotify_enrichment.report_data import TOP_GENRES, Optional, QuarantinedFile, ReportData, Row
+from spotify_enrichment.report_data import TOP_GENRES, QuarantinedFile, ReportData, Row, Section
 
 ImageMode = Literal["links", "remote"]
 IMAGE_MODES: tuple[ImageMode, ...] = ("links", "remote")
@@ -133,7 +133,7 @@ def _checks(checks: Sequence[Check]) -> str:
     )
 
 
-def _optional_table(title: str, section: Optional, columns: Sequence[str] | None = None) -> str:
+def _optional_table(title: str, section: Section, columns: Sequence[str] | None = None) -> str:
     if not section.available:
         return f'<p class="note">{escape(title)}: {escape(section.note)}.</p>'
     rows = section.rows or []
@@ -245,7 +245,7 @@ def _gallery(rows: Sequence[Row], images: ImageMode) -> str:
     return f'<ol class="gallery" aria-label="Most played artists">{"".join(cards)}</ol>'
 
 
-def _quarantine(section: Optional, files: Sequence[QuarantinedFile]) -> str:
+def _quarantine(section: Section, files: Sequence[QuarantinedFile]) -> str:
     if not section.available:
         return f'<p class="note">Quarantined landing files: {escape(section.note)}.</p>'
     count = int((section.rows or [{}])[0].get("files", 0))

@@ -10,7 +10,7 @@ import pytest
 
 from spotify_enrichment.report_charts import bar_chart
 from spotify_enrichment.report_checks import health_checks
-from spotify_enrichment.report_data import Optional, ReportData
+from spotify_enrichment.report_data import ReportData, Section
 from spotify_enrichment.report_html import render_report
 from spotify_enrichment.report_warehouse import FreshnessThresholds
 
@@ -48,11 +48,11 @@ def report_data(health: dict[str, Any] | None = None, **fields: Any) -> ReportDa
         "most_played": [],
         "not_found": [],
         "latest_runs": [],
-        "run_history": Optional(None, "not available: no run history"),
-        "genre_families": Optional(None, "not available: no families"),
-        "genre_sources": Optional(None, "not available: no sources"),
-        "failed_artists": Optional(None, "not available: no failures recorded"),
-        "quarantine": Optional([{"files": 0}], "/landing/spotify/quarantine/"),
+        "run_history": Section(None, "not available: no run history"),
+        "genre_families": Section(None, "not available: no families"),
+        "genre_sources": Section(None, "not available: no sources"),
+        "failed_artists": Section(None, "not available: no failures recorded"),
+        "quarantine": Section([{"files": 0}], "/landing/spotify/quarantine/"),
         **fields,
     }
     return ReportData(**values)
@@ -92,9 +92,9 @@ def test_a_figure_past_its_threshold_gets_the_monitors_mark(
 
 
 def test_the_latest_run_of_the_run_history_is_judged() -> None:
-    stopped = report_data(run_history=Optional([{"stopReason": "quota", "failed": 0}]))
-    failed = report_data(run_history=Optional([{"stopReason": None, "failed": 3}]))
-    clean = report_data(run_history=Optional([{"stopReason": None, "failed": 0}]))
+    stopped = report_data(run_history=Section([{"stopReason": "quota", "failed": 0}]))
+    failed = report_data(run_history=Section([{"stopReason": None, "failed": 3}]))
+    clean = report_data(run_history=Section([{"stopReason": None, "failed": 0}]))
 
     assert [marks(data)["Latest run"] for data in (stopped, failed, clean)] == ["fail", "warn", "pass"]
 
