@@ -41,7 +41,7 @@ th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(-
 td.number, th.number { text-align: right; font-variant-numeric: tabular-nums; }
 .mark { font-weight: 700; text-transform: uppercase; font-size: .85rem; }
 .mark-pass { color: var(--pass); } .mark-warn { color: var(--warn); } .mark-fail { color: var(--fail); }
-.chart { width: 100%; height: auto; font-family: system-ui, sans-serif; }
+.chart { width: 100%; max-width: 42rem; height: auto; font-family: system-ui, sans-serif; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
 figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .25rem; }
 .gallery { list-style: none; padding: 0; display: grid; gap: .75rem;
@@ -187,8 +187,16 @@ def _popularity_band(start: int) -> str:
     return f"{start}-{100 if start == 90 else start + 9}"
 
 
+FOLLOWER_UNITS = ((9, "B"), (6, "M"), (3, "k"), (0, ""))
+
+
 def _follower_band(digits: int) -> str:
-    return f"{10 ** (digits - 1):,}+" if digits > 1 else "0-9"
+    """1 digit: 0-9; 2: 10+; 4: 1k+; 7: 1M+ (short, so the axis labels do not overlap)."""
+    if digits <= 1:
+        return "0-9"
+    power = digits - 1
+    exponent, unit = next((e, u) for e, u in FOLLOWER_UNITS if power >= e)
+    return f"{10 ** (power - exponent)}{unit}+"
 
 
 def _distributions(data: ReportData) -> str:
