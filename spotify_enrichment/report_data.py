@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 DIM_ARTISTS = "hub_music__svc_dim_artists"
 RUN_HISTORY = "hub_music__svc_enrichment_runs"
+FAILURES = "lake_enrichment.lake_enrichment__failures"
 ENRICHMENT_SOURCE_TABLE = "lake_spotify__normalized_artist_enrichment"
 
 TOP_GENRES = 15
@@ -67,6 +68,7 @@ class ReportData:
     run_history: Section
     genre_families: Section
     genre_sources: Section
+    failed_runs: Section
     failed_artists: Section
     quarantine: Section
     quarantined_files: list[QuarantinedFile] = field(default_factory=list)
@@ -127,7 +129,7 @@ def read_quarantine(warehouse: DbtWarehouse) -> tuple[Section, list[QuarantinedF
 
 
 def read_report_data(warehouse: DbtWarehouse) -> ReportData:
-    columns = warehouse.model_columns([DIM_ARTISTS, RUN_HISTORY])
+    columns = warehouse.relation_columns([DIM_ARTISTS, RUN_HISTORY, FAILURES])
     dims, runs = columns[DIM_ARTISTS], columns[RUN_HISTORY]
     if dims is None:
         raise SpotifyEnrichmentError(
@@ -171,12 +173,20 @@ def read_report_data(warehouse: DbtWarehouse) -> ReportData:
             needed=["genresSource"],
             limit=GENRE_SOURCES,
         ),
-        failed_artists=read_optional(
+        failed_runs=read_optional(
             warehouse,
             "report_failed_runs",
             relation=RUN_HISTORY,
             columns=runs,
             needed=["endedAt", "failed", "stopReason", "message"],
+            limit=ATTENTION_ROWS,
+        ),
+        failed_artists=read_optional(
+            warehouse,
+            "report_failed_artists",
+            relation=FAILURES,
+            columns=columns[FAILURES],
+            needed=["source", "itemId", "failedAt", "reason"],
             limit=ATTENTION_ROWS,
         ),
         quarantine=quarantine,

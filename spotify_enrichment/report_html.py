@@ -335,7 +335,8 @@ def render_report(data: ReportData, images: ImageMode = "links") -> str:
 <h3>Not found on Spotify ({_number(data.health["notFoundArtists"])})</h3>
 {not_found}
 <h3>Failed artists</h3>
-{_optional_table("Runs with artists that failed after the retries", data.failed_artists)}
+{_optional_table("Artists with no answer after the retries (asked again next run)", data.failed_artists)}
+{_optional_table("Runs with failed artists", data.failed_runs)}
 <h3>Quarantined files</h3>
 {_quarantine(data.quarantine, data.quarantined_files)}
 </main>

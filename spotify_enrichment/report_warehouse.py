@@ -92,22 +92,28 @@ class DbtWarehouse:
     def inline(self, sql: str, limit: int, what: str) -> list[Row]:
         return self._show(["--inline", sql], limit, what)
 
-    def has_model(self, name: str) -> bool:
-        return f"model.{PROJECT_NAME}.{name}" in self.manifest.nodes
+    def _node_call(self, name: str) -> str | None:
+        """`ref('model')` or `source('source', 'table')` for a relation of this project (a name with a
+        dot is `source.table`); None when the project has no such model or source."""
+        parts = name.split(".")
+        if not all(MODEL_NAME.fullmatch(part) for part in parts) or len(parts) > 2:
+            raise ReportQueryError(f"relation name {name!r} is not a dbt model or source.table name")
+        if len(parts) == 1:
+            return f"ref('{name}')" if f"model.{PROJECT_NAME}.{name}" in self.manifest.nodes else None
+        source_id = f"source.{PROJECT_NAME}.{parts[0]}.{parts[1]}"
+        return f"source('{parts[0]}', '{parts[1]}')" if source_id in self.manifest.sources else None
 
-    def model_columns(self, names: Sequence[str]) -> dict[str, frozenset[str] | None]:
-        """For each model of the project, its columns as the adapter sees them in the warehouse; None
-        for a model the project does not have or the warehouse has not built."""
-        present = [name for name in names if self.has_model(name)]
+    def relation_columns(self, names: Sequence[str]) -> dict[str, frozenset[str] | None]:
+        """For each model (or `source.table`) of the project, its columns as the adapter sees them in
+        the warehouse; None for one the project does not have or the warehouse has not built."""
+        calls = {name: self._node_call(name) for name in names}
+        present = [(name, call) for name, call in calls.items() if call]
         columns: dict[str, frozenset[str] | None] = dict.fromkeys(names)
         if not present:
             return columns
-        for name in present:
-            if not MODEL_NAME.fullmatch(name):
-                raise ReportQueryError(f"model name {name!r} is not a dbt model name")
         probes = [
-            f"{{%- set relation_{index} = load_relation(ref('{name}')) -%}}"
-            for index, name in enumerate(present)
+            f"{{%- set relation_{index} = load_relation({call}) -%}}"
+            for index, (_, call) in enumerate(present)
         ]
         selects = [
             f"{{{{ dbt.string_literal('|' ~ (adapter.get_columns_in_relation(relation_{index}) "
@@ -116,7 +122,7 @@ class DbtWarehouse:
         ]
         sql = "\n".join(probes) + "\nselect " + ", ".join(selects)
         row = self.inline(sql, 1, "reading which report relations the warehouse has")[0]
-        for index, name in enumerate(present):
+        for index, (name, _) in enumerate(present):
             listed = str(row[f"c{index}"] or "")
             columns[name] = frozenset(listed.strip("|").split("|")) if listed else None
         return columns

@@ -20,6 +20,41 @@
     order by endedAt desc
 {%- endmacro %}
 
+{% macro report_failed_artists() -%}
+    with
+
+    failures as (
+        select * from {{ source('lake_enrichment', 'lake_enrichment__failures') }}
+    ),
+
+    dim_artists as (
+        select * from {{ ref('hub_music__svc_dim_artists') }}
+    ),
+
+    by_item as (
+        select
+            source,
+            itemId,
+            count(*) as attempts,
+            max(failedAt) as lastFailedAt,
+            {{ spotify_enrichment.arg_max('reason', 'failedAt') }} as lastReason
+        from failures
+        group by source, itemId
+    )
+
+    select
+        by_item.source,
+        by_item.itemId,
+        dim_artists.artistName,
+        by_item.attempts,
+        by_item.lastFailedAt,
+        by_item.lastReason
+    from by_item
+    left join dim_artists
+        on by_item.itemId = dim_artists.artistId
+    order by by_item.lastFailedAt desc, by_item.itemId asc
+{%- endmacro %}
+
 {% macro report_genre_families() -%}
     select
         primaryGenreFamily as genreFamily,

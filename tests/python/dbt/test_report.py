@@ -162,7 +162,7 @@ def test_report_detector_sees_a_remote_image_and_a_console_error(tmp_path: Path)
 class UnbuiltWarehouse:
     """A warehouse whose dbt project has the hub model but whose warehouse has not built it."""
 
-    def model_columns(self, names: list[str]) -> dict[str, frozenset[str] | None]:
+    def relation_columns(self, names: list[str]) -> dict[str, frozenset[str] | None]:
         return dict.fromkeys(names)
 
 

@@ -51,6 +51,7 @@ def report_data(health: dict[str, Any] | None = None, **fields: Any) -> ReportDa
         "run_history": Section(None, "not available: no run history"),
         "genre_families": Section(None, "not available: no families"),
         "genre_sources": Section(None, "not available: no sources"),
+        "failed_runs": Section(None, "not available: no failed runs"),
         "failed_artists": Section(None, "not available: no failures recorded"),
         "quarantine": Section([{"files": 0}], "/landing/spotify/quarantine/"),
         **fields,
@@ -116,7 +117,7 @@ def test_only_spotify_links_reach_the_page() -> None:
 def test_missing_sections_say_not_available() -> None:
     html = render_report(report_data())
 
-    for note in ("no run history", "no families", "no sources", "no failures recorded"):
+    for note in ("no run history", "no families", "no sources", "no failed runs", "no failures recorded"):
         assert f"not available: {note}" in html
 
 
