@@ -23,7 +23,9 @@ class WrittenReport:
 
 def write_report(location: DbtLocation, out: Path, images: ImageMode = "links") -> WrittenReport:
     started = time.monotonic()
-    html = render_report(read_report_data(DbtWarehouse(location)), images=images)
+    with DbtWarehouse(location) as warehouse:
+        data = read_report_data(warehouse)
+    html = render_report(data, images=images)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
     temporary.write_text(html, encoding="utf-8")

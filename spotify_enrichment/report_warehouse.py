@@ -72,6 +72,27 @@ class DbtWarehouse:
         self.manifest = parsed.result
         self._runner = dbtRunner(manifest=self.manifest)
 
+    def close(self) -> None:
+        """Release the warehouse: dbt keeps connections open between invocations of one process, and
+        dbt-duckdb one DuckDB instance, which holds the file's lock until it is closed."""
+        from dbt.adapters.factory import cleanup_connections  # noqa: PLC0415 (see __init__)
+
+        cleanup_connections()
+        if self.adapter_type == "duckdb":
+            from dbt.adapters.duckdb.connections import DuckDBConnectionManager  # noqa: PLC0415
+
+            # No public close in dbt-duckdb 1.11: its one DuckDB instance per process is a class attribute.
+            environment = DuckDBConnectionManager._ENV
+            if environment is not None:
+                environment.close()
+            DuckDBConnectionManager.close_all_connections()
+
+    def __enter__(self) -> DbtWarehouse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def adapter_type(self) -> str:
         return str(self.manifest.metadata.adapter_type or "unknown")

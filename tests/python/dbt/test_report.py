@@ -89,15 +89,17 @@ def test_every_analysis_runs_under_dbt_show(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DBT_TARGET_PATH", str(built_warehouse.target_path))
     monkeypatch.setenv("DBT_LOG_PATH", str(built_warehouse.log_path))
-    warehouse = DbtWarehouse(DbtLocation(PROJECT_ROOT, built_warehouse.profiles_dir))
     analyses = sorted(path.stem for path in (PROJECT_ROOT / "analyses").glob("*.sql"))
     assert len(analyses) >= 12
 
-    rows = {name: warehouse.analysis(name, 3) for name in analyses}
+    with DbtWarehouse(DbtLocation(PROJECT_ROOT, built_warehouse.profiles_dir)) as warehouse:
+        rows = {name: warehouse.analysis(name, 3) for name in analyses}
 
     empty = [name for name, shown in rows.items() if not shown]
     assert empty == [], f"analyses with no row on the built fixture warehouse: {empty}"
     assert all(len(shown) <= 3 for shown in rows.values())
+    # closed, the warehouse is free for the next process (dbt-duckdb keeps DuckDB open until then)
+    built_warehouse.query("select 1")
 
 
 def test_report_offline_in_chromium_shows_the_warehouse_headline(
