@@ -22,6 +22,7 @@ RUN pip install --no-cache-dir -c requirements.lock '.[bigquery,gcs]' \
 COPY dbt_project.yml packages.yml profiles.yml.example .dbtignore ./
 COPY models ./models
 COPY macros ./macros
+COPY seeds ./seeds
 COPY analyses ./analyses
 COPY tests ./tests
 COPY scripts/cloud_run_job.sh ./scripts/cloud_run_job.sh

@@ -31,6 +31,9 @@ class DbtCommand:
     peak_rss_mb: float
     output: str
     node_seconds: dict[str, float]
+    # user + system CPU of dbt and the children it waited for: unlike wall time, not inflated by
+    # other work on the machine
+    cpu_seconds: float = 0.0
 
     def slowest_nodes(self, count: int) -> list[tuple[str, float]]:
         ranked = sorted(self.node_seconds.items(), key=lambda item: item[1], reverse=True)
@@ -124,4 +127,10 @@ class BenchWarehouse:
             raise DbtCommandError(f"`{label}` failed (exit {process.returncode}):\n{tail}")
         peak_mb = max(sampler.peak_mb, round(usage.ru_maxrss * KB / 1024**2, 1))
         node_seconds = _node_seconds(project.target_path / "run_results.json", started_wall)
-        return DbtCommand(seconds=seconds, peak_rss_mb=peak_mb, output=text, node_seconds=node_seconds)
+        return DbtCommand(
+            seconds=seconds,
+            peak_rss_mb=peak_mb,
+            output=text,
+            node_seconds=node_seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+        )

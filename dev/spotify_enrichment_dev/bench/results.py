@@ -84,6 +84,28 @@ class ReportFigures(TypedDict):
     peak_rss_mb: float
 
 
+class GenresFigures(TypedDict):
+    """Issue 14: seed coverage of the real artist files; hub_music__svc_similar_artists at scale and the
+    dense brute-force baseline on a sample."""
+
+    coverage_share: float
+    coverage_assignments: int
+    coverage_covered: int
+    coverage_by_file: dict[str, float]
+    similar_artists: int
+    similar_rows: int
+    similar_k: int
+    similar_command_s: float  # `dbt run --select hub_music__svc_similar_artists`, dbt's start included
+    similar_model_s: float  # the model's own node time (run_results.json)
+    similar_cpu_s: float  # user + system CPU seconds of that command, which other work does not inflate
+    similar_peak_rss_mb: float
+    baseline_artists: int
+    baseline_dense_s: float
+    baseline_dense_peak_rss_mb: float
+    baseline_sparse_s: float  # the model's functions on the same sample
+    baseline_rows_equal: bool
+
+
 class BenchResults(TypedDict, total=False):
     """A failed benchmark leaves its section out and says why in `errors`."""
 
@@ -96,6 +118,7 @@ class BenchResults(TypedDict, total=False):
     warehouse: WarehouseFigures
     load: LoadFigures
     report: ReportFigures
+    genres: GenresFigures
     machine: MachineFigures
     verdicts: list[dict[str, str]]
     errors: dict[str, str]
@@ -116,6 +139,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "load": ("lines", "lines_per_s", "peak_rss_mb"),
     "report": ("artists", "seconds", "size_mb"),
+    "genres": ("coverage_share", "similar_command_s", "similar_peak_rss_mb", "baseline_dense_s"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),
 }
 

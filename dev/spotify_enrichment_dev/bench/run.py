@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
@@ -27,7 +28,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "warehouse", "report")
+BENCHMARKS = ("rate_limited", "latency_bound", "warehouse", "report", "genres")
 Section = TypeVar("Section")
 
 
@@ -52,6 +53,23 @@ def _attempt(name: str, errors: dict[str, str], measure: Callable[[], Section]) 
         return None
     logger.info("benchmark %s took %.1f s", name, time.perf_counter() - started)
     return section
+
+
+# Benchmarks of one section each (the report reuses the warehouse benchmark's warehouse when it ran).
+SECTIONS: dict[str, Callable[[Path, BenchScale, Path], Any]] = {"report": run_report, "genres": run_genres}
+
+
+def _run_sections(
+    only: tuple[str, ...],
+    errors: dict[str, str],
+    results: BenchResults,
+    call: Callable[[Callable[[Path, BenchScale, Path], Any]], Any],
+) -> None:
+    for name, measure in SECTIONS.items():
+        if name in only:
+            section = _attempt(name, errors, lambda measure=measure: call(measure))
+            if section is not None:
+                results[name] = section  # type: ignore[literal-required]
 
 
 def run_bench(
@@ -100,10 +118,7 @@ def run_bench(
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
-    if "report" in only:
-        report = _attempt("report", errors, lambda: run_report(project_dir, scale, work_dir))
-        if report is not None:
-            results["report"] = report
+    _run_sections(only, errors, results, lambda measure: measure(project_dir, scale, work_dir))
 
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

@@ -18,6 +18,8 @@ class BenchScale:
     warehouse_artists: int = 1_000_000
     warehouse_plays: int = 10_000_000
     warehouse_new_enrichments: int = 1_000
+    similar_artists_library: int = 50_000
+    similar_artists_baseline: int = 5_000
     seed: int = 7
 
     def as_dict(self) -> dict[str, int | str]:
@@ -35,6 +37,8 @@ SMOKE = BenchScale(
     warehouse_artists=300,
     warehouse_plays=3_000,
     warehouse_new_enrichments=10,
+    similar_artists_library=300,
+    similar_artists_baseline=100,
 )
 
 SCALES: dict[str, BenchScale] = {scale.name: scale for scale in (FULL, SMOKE)}

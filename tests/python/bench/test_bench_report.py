@@ -24,6 +24,12 @@ def complete_results() -> dict:
         },
         "load": {"lines": 1_000_000, "lines_per_s": 250_000, "peak_rss_mb": 900.0},
         "report": {"artists": 1_000_000, "seconds": 20.0, "size_mb": 0.1, "peak_rss_mb": 400.0},
+        "genres": {
+            "coverage_share": 0.96,
+            "similar_command_s": 40.0,
+            "similar_peak_rss_mb": 900.0,
+            "baseline_dense_s": 5.0,
+        },
         "machine": {"cores": 2, "memory_gb": 23.4, "python": "3.11.7", "duckdb": "1.5.5"},
         "total_seconds": 900.0,
     }
@@ -62,6 +68,9 @@ def test_every_target_met_gives_met_verdicts() -> None:
         ("load", "lines_per_s", 199_999),
         ("report", "seconds", 60.1),
         ("report", "size_mb", 20.1),
+        ("genres", "coverage_share", 0.949),
+        ("genres", "similar_command_s", 60.1),
+        ("genres", "similar_peak_rss_mb", 2049),
     ],
 )
 def test_a_figure_past_its_target_is_missed(section: str, key: str, value: float) -> None:

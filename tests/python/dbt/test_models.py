@@ -250,6 +250,8 @@ def test_runbook_analyses_compile_and_answer_on_duckdb(green: tuple[DbtProject, 
         "artists_by_genre",
         "top_genres",
         "artists_with_images",
+        "listening_by_genre_family_per_month",
+        "artists_like_x_in_my_library",
     }
     coverage = {row[0]: row[1] for row in answers["enrichment_coverage"]}
     assert sum(coverage.values()) == 300 and coverage["ok"] > 0 and coverage["not_found"] > 0
@@ -262,6 +264,12 @@ def test_runbook_analyses_compile_and_answer_on_duckdb(green: tuple[DbtProject, 
         "select count(*) from hub.hub_music__svc_dim_artists where list_contains(genres, 'indie pop')"
     )[0][0]
     assert len(answers["artists_by_genre"]) == indie_pop > 0
+    by_family = answers["listening_by_genre_family_per_month"]
+    plays = project.query("select count(*) from lake.lake_spotify__normalized_listening_history")[0][0]
+    assert sum(row[2] for row in by_family) == plays
+    seed_families = {family for (family,) in project.query("select genre_family from hub.genre_families")}
+    assert {row[1] for row in by_family} - {None} <= seed_families
+    assert answers["artists_like_x_in_my_library"] == []  # the default, Halsey, is not in the demo data
 
 
 def test_play_accounting_test_catches_a_lost_artist(

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 from enrichment_helpers import PROJECT_ROOT
 
 
@@ -66,6 +67,19 @@ def test_demo_enriches_every_artist_and_every_monitor_passes(tmp_path: Path) -> 
     assert "source freshness: lake_spotify__normalized_artist_enrichment pass" in output
     assert f"The warehouse is {tmp_path / 'warehouse.duckdb'}" in output
     assert port_is_closed(emulator_port(output))
+    # issue 14: the demo's build has the families seed and both models
+    assert (PROJECT_ROOT / "seeds" / "genre_families.csv").is_file()
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as warehouse:
+        seeded, families, similar, with_family = warehouse.execute(
+            """
+            select
+                (select count(*) from hub.genre_families),
+                (select count(*) from hub.hub_music__svc_artist_genre_families),
+                (select count(*) from hub.hub_music__svc_similar_artists),
+                (select count(primaryGenreFamily) from hub.hub_music__svc_dim_artists)
+            """
+        ).fetchone()
+    assert min(seeded, families, similar, with_family) > 0
     report = tmp_path / "target" / "report.html"
     assert f"HTML report: {report}" in result.stdout.splitlines()[-1]
     artists = re.search(r"artists in the hub:\s+(\d+)", output)

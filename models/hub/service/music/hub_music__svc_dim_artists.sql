@@ -17,7 +17,20 @@ dim_artists as (
     select * from {{ ref('hub_music__stg_dim_artists') }}
 ),
 
-final as (
+artist_genre_families as (
+    select * from {{ ref('hub_music__svc_artist_genre_families') }}
+),
+
+-- NULL for an artist without genres, or whose genres match no seed pattern: never a made-up family.
+primary_genre_families as (
+    select
+        artistId,
+        genreFamily as primaryGenreFamily
+    from artist_genre_families
+    where isPrimary
+),
+
+dim_artists_columns as (
     select
         artistId,
         artistName,
@@ -36,6 +49,15 @@ final as (
         msPlayed,
         distinctTracks
     from dim_artists
+),
+
+final as (
+    select
+        dim_artists_columns.*,
+        primary_genre_families.primaryGenreFamily
+    from dim_artists_columns
+    left join primary_genre_families
+        on dim_artists_columns.artistId = primary_genre_families.artistId
 )
 
 select * from final
