@@ -252,6 +252,13 @@ def test_runbook_analyses_compile_and_answer_on_duckdb(green: tuple[DbtProject, 
         "artists_with_images",
         "listening_by_genre_family_per_month",
         "artists_like_x_in_my_library",
+        # the HTML report's figures (issue 15)
+        "enrichment_health",
+        "listening_by_month",
+        "popularity_distribution",
+        "follower_distribution",
+        "most_played_artists",
+        "not_found_artists",
     }
     coverage = {row[0]: row[1] for row in answers["enrichment_coverage"]}
     assert sum(coverage.values()) == 300 and coverage["ok"] > 0 and coverage["not_found"] > 0
