@@ -1,26 +1,35 @@
 {#-
-    Enrich the artists of the listening history with Spotify's artist data:
+    Enrich the artists of the listening history with Spotify's and MusicBrainz's artist data:
         dbt run-operation enrich_artists --args '{mode: backfill, dry_run: false, limit: null,
-                                                  lookback_days: 7, stale_after_days: 90}'
-    mode: backfill | incremental | refresh (see enrich_artists_worklist_sql); dry_run: count and the first
-    10 artists, no API call, nothing written; limit: at most this many artists (null: all).
-    Steps: worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as JSONL under
-    var landing_uri) -> load_artist_enrichment (also loads files earlier runs left behind).
-    Fails (non-zero exit) when Spotify stopped the run (auth, quota, rate-limit cap), after loading what
-    was fetched before the stop, and when a landing file had to be quarantined.
+                                                  lookback_days: 7, stale_after_days: 90,
+                                                  sources: [spotify, musicbrainz]}'
+    mode: backfill | incremental | refresh (see enrich_artists_worklist_sql), applied per source;
+    dry_run: count and the first 10 artists of each source's worklist, no API call, nothing written;
+    limit: at most this many artists per source (null: all); sources: which sources to ask (default
+    both; `[spotify]` or `[musicbrainz]` alone).
+    Steps per source: worklist -> fetcher (in-process, through the dbt-duckdb plugin; answers land as
+    JSONL under var landing_uri); then one load_artist_enrichment (also loads files earlier runs left).
+    Fails (non-zero exit) when a source stopped the run (auth, quota, rate-limit cap, a User-Agent
+    MusicBrainz blocks), after loading what was fetched before the stop, and when a landing file had to
+    be quarantined.
 -#}
-{% macro enrich_artists(mode='incremental', dry_run=false, limit=none, lookback_days=7, stale_after_days=90) %}
+{% macro enrich_artists(mode='incremental', dry_run=false, limit=none, lookback_days=7, stale_after_days=90, sources=none) %}
     {#- Referencing kwargs makes Jinja collect unknown arguments there instead of failing with its own error. -#}
-    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, kwargs) %}
-    {{ return(adapter.dispatch('enrich_artists', 'spotify_enrichment')(mode, dry_run, limit, lookback_days, stale_after_days)) }}
+    {% do spotify_enrichment.check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, kwargs, sources) %}
+    {{ return(adapter.dispatch('enrich_artists', 'spotify_enrichment')(mode, dry_run, limit, lookback_days, stale_after_days, sources)) }}
+{% endmacro %}
+
+{#- The enrichment sources, in the order a run asks them. -#}
+{% macro enrichment_sources() %}
+    {{ return(['spotify', 'musicbrainz']) }}
 {% endmacro %}
 
 {#-
     Every argument is checked before any of it reaches SQL: numbers against their ranges (the day counts
     become INTEGER intervals, 100 years is beyond any listening history), unknown names against the list.
 -#}
-{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, unknown={}) %}
-    {% set accepted = ['mode', 'dry_run', 'limit', 'lookback_days', 'stale_after_days'] %}
+{% macro check_enrich_artists_args(mode, dry_run, limit, lookback_days, stale_after_days, unknown={}, sources=none) %}
+    {% set accepted = ['mode', 'dry_run', 'limit', 'lookback_days', 'stale_after_days', 'sources'] %}
     {% set max_days = 36500 %}
     {% set max_limit = 2147483647 %}
     {% set problems = [] %}
@@ -42,12 +51,20 @@
             {% do problems.append(name ~ " must be a whole number of days from 0 to " ~ max_days ~ ", got: " ~ value) %}
         {% endif %}
     {% endfor %}
+    {% if sources is not none %}
+        {% set known = spotify_enrichment.enrichment_sources() %}
+        {% if sources is string or sources is not iterable or sources | length == 0
+            or (sources | reject('in', known) | list) or (sources | unique | list | length) != (sources | length) %}
+            {% do problems.append("sources must be a non-empty list of distinct sources out of ["
+                ~ (known | join(", ")) ~ "], got: " ~ sources) %}
+        {% endif %}
+    {% endif %}
     {% if problems %}
         {% do exceptions.raise_compiler_error("enrich_artists: " ~ (problems | join("; "))) %}
     {% endif %}
 {% endmacro %}
 
-{% macro default__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{% macro default__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, sources) %}
     {% do exceptions.raise_compiler_error(
         "enrich_artists is not implemented for target type " ~ target.type
         ~ "; run it on the local (DuckDB) target"
@@ -60,62 +77,119 @@
     reuse enrich_artists_worklist_sql (portable) and report with enrich_artists_summary_line.
 -#}
 
-{% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days) %}
+{% macro duckdb__enrich_artists(mode, dry_run, limit, lookback_days, stale_after_days, sources) %}
     {% do spotify_enrichment.create_lake_tables() %}
-    {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit) %}
-    {% set due = run_query("select count(*) from (" ~ worklist_sql ~ ") as worklist").columns[0].values()[0] %}
+    {% set sources = sources or spotify_enrichment.enrichment_sources() %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
+    {% set worklists = {} %}
+    {% for source in sources %}
+        {% set worklist_sql = spotify_enrichment.enrich_artists_worklist_sql(mode, lookback_days, stale_after_days, limit, source) %}
+        {% set due = run_query("select count(*) from (" ~ worklist_sql ~ ") as worklist").columns[0].values()[0] %}
+        {% do worklists.update({source: {'sql': worklist_sql, 'due': due}}) %}
+    {% endfor %}
 
     {% if dry_run %}
-        {% do spotify_enrichment.log_worklist_preview(worklist_sql, mode, due) %}
+        {% for source in sources %}
+            {{ log("enrich_artists: " ~ source ~ ":", info=true) }}
+            {% do spotify_enrichment.log_worklist_preview(worklists[source].sql, mode, worklists[source].due) %}
+        {% endfor %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
-        {{ return({'mode': mode, 'dry_run': true, 'due': due}) }}
+        {{ return({'mode': mode, 'dry_run': true, 'due': worklists.get('spotify', {}).get('due'),
+                   'due_by_source': worklists}) }}
     {% endif %}
 
-    {% set summary = {
-        'requested': 0, 'ok': 0, 'not_found': 0, 'failed': 0, 'invalid': 0, 'file': none, 'seconds': 0,
-        'api_mode': none, 'stop_reason': none, 'message': none, 'invalid_ids': [], 'failed_ids': []
-    } %}
-    {% if due == 0 %}
-        {{ log("enrich_artists: no artists to enrich (mode " ~ mode ~ "); the Spotify API was not called", info=true) }}
-    {% else %}
-        {{ log("enrich_artists: mode " ~ mode ~ ": fetching " ~ due ~ " artists, landing in " ~ landing, info=true) }}
-        {% set fetch_sql %}
-            select spotify_fetch_artists(
-                list(artistId order by worklistRank),
-                {{ spotify_enrichment.sql_string(landing) }},
-                {{ spotify_enrichment.sql_string(invocation_id) }},
-                {{ spotify_enrichment.sql_string(invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.') }},
-                {{ spotify_enrichment.sql_string(spotify_enrichment.landing_owner()) }}
-            )
-            from ({{ worklist_sql }}) as worklist
-        {% endset %}
-        {% do summary.update(fromjson(run_query(fetch_sql).columns[0].values()[0])) %}
-    {% endif %}
+    {% set summaries = {} %}
+    {% for source in sources %}
+        {% set due = worklists[source].due %}
+        {% set summary = {
+            'requested': 0, 'ok': 0, 'not_found': 0, 'not_linked': 0, 'failed': 0, 'invalid': 0, 'file': none,
+            'seconds': 0, 'api_mode': none, 'stop_reason': none, 'message': none, 'invalid_ids': [],
+            'failed_ids': [], 'requests': 0, 'refused': 0
+        } %}
+        {% if due == 0 %}
+            {{ log("enrich_artists: " ~ source ~ ": no artists to enrich (mode " ~ mode ~ "); the API was not called", info=true) }}
+        {% else %}
+            {{ log("enrich_artists: " ~ source ~ ": mode " ~ mode ~ ": fetching " ~ due ~ " artists, landing in " ~ landing, info=true) }}
+            {% set fetch_sql %}
+                select {{ 'spotify_fetch_artists' if source == 'spotify' else 'musicbrainz_fetch_artists' }}(
+                    list(artistId order by worklistRank),
+                    {{ spotify_enrichment.sql_string(landing) }},
+                    {{ spotify_enrichment.sql_string(invocation_id) }},
+                    {{ spotify_enrichment.sql_string(invocation_args_dict.get('project_dir') or flags.PROJECT_DIR or '.') }},
+                    {{ spotify_enrichment.sql_string(spotify_enrichment.landing_owner()) }}
+                )
+                from ({{ worklists[source].sql }}) as worklist
+            {% endset %}
+            {% do summary.update(fromjson(run_query(fetch_sql).columns[0].values()[0])) %}
+        {% endif %}
+        {% do summaries.update({source: summary}) %}
+    {% endfor %}
 
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
-    {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
-
-    {% if summary.invalid %}
-        {{ log("enrich_artists: warning: " ~ summary.invalid ~ " malformed artist IDs in the listening history were not sent: "
-            ~ (summary.invalid_ids[:10] | join(", ")) ~ (" ..." if summary.invalid > 10 else ""), info=true) }}
-    {% endif %}
-    {% if summary.failed %}
-        {{ log("enrich_artists: warning: " ~ summary.failed ~ " artists failed after retries and will be asked again next run: "
-            ~ (summary.failed_ids[:10] | join(", ")) ~ (" ..." if summary.failed > 10 else ""), info=true) }}
-    {% endif %}
     {% set problems = [] %}
-    {% if summary.stop_reason %}
-        {% do problems.append("the run stopped (" ~ summary.stop_reason ~ "): " ~ summary.message
-            ~ ("; the answers fetched before the stop are loaded (" ~ loaded.rows ~ " rows)" if loaded.rows else "")) %}
-    {% endif %}
+    {% for source in sources %}
+        {% set summary = summaries[source] %}
+        {% if source == 'spotify' %}
+            {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
+            {% do spotify_enrichment.log_withheld_fields() %}
+        {% else %}
+            {{ log(spotify_enrichment.musicbrainz_summary_line(mode, summary, loaded), info=true) }}
+        {% endif %}
+        {% if summary.invalid %}
+            {{ log("enrich_artists: warning: " ~ summary.invalid ~ " malformed artist IDs in the listening history were not sent: "
+                ~ (summary.invalid_ids[:10] | join(", ")) ~ (" ..." if summary.invalid > 10 else ""), info=true) }}
+        {% endif %}
+        {% if summary.failed %}
+            {{ log("enrich_artists: warning: " ~ source ~ ": " ~ summary.failed ~ " artists failed after retries and will be asked again next run: "
+                ~ (summary.failed_ids[:10] | join(", ")) ~ (" ..." if summary.failed > 10 else ""), info=true) }}
+        {% endif %}
+        {% if summary.stop_reason %}
+            {% do problems.append(source ~ ": the run stopped (" ~ summary.stop_reason ~ "): " ~ summary.message
+                ~ ("; the answers fetched before the stop are loaded (" ~ loaded.rows ~ " rows)" if loaded.rows else "")) %}
+        {% endif %}
+    {% endfor %}
     {% if loaded.quarantined %}
         {% do problems.append((loaded.quarantined | length) ~ " landing files quarantined: " ~ (loaded.quarantined | join(" | "))) %}
     {% endif %}
     {% if problems %}
         {% do exceptions.raise_compiler_error("enrich_artists: " ~ (problems | join("; "))) %}
     {% endif %}
-    {{ return({'mode': mode, 'dry_run': false, 'due': due, 'summary': summary, 'loaded': loaded}) }}
+    {{ return({'mode': mode, 'dry_run': false, 'due': worklists.get('spotify', {}).get('due'),
+               'summary': summaries.get('spotify'), 'summaries': summaries, 'loaded': loaded}) }}
+{% endmacro %}
+
+{#-
+    Development Mode apps get no genres, popularity or followers from Spotify: say so after the run, so
+    empty genre reports are explained (MusicBrainz fills genres where it links the artist).
+-#}
+{% macro log_withheld_fields() %}
+    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set counts = run_query(
+        "select count(*), count(case when genres is null and popularity is null then 1 end) from "
+        ~ enrichment ~ " where runId = " ~ spotify_enrichment.sql_string(invocation_id) ~ " and status = 'ok'"
+    ).rows[0] %}
+    {% if counts[1] %}
+        {{ log("enrich_artists: note: Spotify withheld genres, popularity and followers for " ~ counts[1] ~ " of "
+            ~ counts[0] ~ " artists it answered (Development Mode); genres come from MusicBrainz where it links the artist", info=true) }}
+    {% endif %}
+{% endmacro %}
+
+{#- The MusicBrainz line of a run (the fetcher's MusicBrainzSummary keys; loaded: the load step's summary). -#}
+{% macro musicbrainz_summary_line(mode, summary, loaded) %}
+    {{ return(
+        "enrich_artists summary: source musicbrainz, mode " ~ mode
+        ~ ", requested " ~ summary.requested
+        ~ ", ok " ~ summary.ok
+        ~ ", not_linked " ~ summary.not_linked
+        ~ ", failed " ~ summary.failed
+        ~ ", invalid " ~ summary.invalid
+        ~ ", landing file " ~ spotify_enrichment.landed_file_now(summary.file, loaded)
+        ~ ", " ~ ("%.1f" | format(summary.seconds | float)) ~ " s"
+        ~ ", requests " ~ summary.requests
+        ~ ", 503s " ~ summary.refused
+        ~ ", rows loaded " ~ loaded.get('rows_by_record_type', {}).get('musicbrainz_artist', 0)
+        ~ (", stopped: " ~ summary.stop_reason if summary.stop_reason else "")
+    ) }}
 {% endmacro %}
 
 {#-
@@ -133,7 +207,8 @@
         ~ ", landing file " ~ spotify_enrichment.landed_file_now(summary.file, loaded)
         ~ ", " ~ ("%.1f" | format(summary.seconds | float)) ~ " s"
         ~ ", API mode " ~ (summary.api_mode or "none")
-        ~ ", rows loaded " ~ loaded.get('rows', 0)
+        ~ ", rows loaded " ~ (loaded.rows_by_record_type.get('artist_enrichment', 0)
+            if loaded.get('rows_by_record_type') is mapping else loaded.get('rows', 0))
         ~ (", stopped: " ~ summary.stop_reason if summary.stop_reason else "")
     ) }}
 {% endmacro %}

@@ -8,10 +8,25 @@
     (listening_history_staging_sql: the same normalised artist IDs as the hub), not through the built
     view or the hub, so plays loaded since the last `dbt build` count. The same SQL serves the real run
     and `dry_run`. Portable: cross-database macros only.
+    source: `spotify` (the enrichment lake table, `enrichedAt`) or `musicbrainz` (its lake table,
+    `fetchedAt`); for MusicBrainz, `not_linked` artists are also due again in every mode once their
+    answer is older than var `musicbrainz_relink_after_days` (default 30: links are added every day).
 -#}
-{% macro enrich_artists_worklist_sql(mode, lookback_days=7, stale_after_days=90, limit=none) %}
+{% macro enrich_artists_worklist_sql(mode, lookback_days=7, stale_after_days=90, limit=none, source='spotify') %}
     {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
-    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
+    {% set answers = {
+        'spotify': ('lake_spotify__normalized_artist_enrichment', 'enrichedAt'),
+        'musicbrainz': ('lake_musicbrainz__normalized_artist', 'fetchedAt'),
+    } %}
+    {% if source not in answers %}
+        {% do exceptions.raise_compiler_error("enrich_artists_worklist_sql: unknown source " ~ source) %}
+    {% endif %}
+    {% set enrichment = spotify_enrichment.lake_source_relation(answers[source][0]) %}
+    {% set relink_days = var('musicbrainz_relink_after_days', 30) %}
+    {% if not (relink_days is integer and 0 <= relink_days <= 36500) %}
+        {% do exceptions.raise_compiler_error(
+            "var musicbrainz_relink_after_days must be a whole number of days from 0 to 36500, got: " ~ relink_days) %}
+    {% endif %}
     {% set worklist_sql %}
         with
 
@@ -29,7 +44,8 @@
         enrichments as (
             select
                 artistId,
-                enrichedAt
+                status,
+                {{ answers[source][1] }} as enrichedAt
             from {{ enrichment }}
         ),
 
@@ -46,7 +62,8 @@
         latest_enrichments as (
             select
                 artistId,
-                max(enrichedAt) as lastEnrichedAt
+                max(enrichedAt) as lastEnrichedAt,
+                {{ spotify_enrichment.arg_max('status', 'enrichedAt') }} as lastStatus
             from enrichments
             group by artistId
         ),
@@ -57,7 +74,8 @@
                 artists.artistName,
                 artists.firstPlayedAt,
                 artists.playCount,
-                latest_enrichments.lastEnrichedAt
+                latest_enrichments.lastEnrichedAt,
+                latest_enrichments.lastStatus
             from artists
             left join latest_enrichments
                 on artists.artistId = latest_enrichments.artistId
@@ -74,6 +92,12 @@
                 and firstPlayedAt >= {{ spotify_enrichment.timestamp_days_ago(lookback_days) }}
             {%- else %}
             where lastEnrichedAt < {{ spotify_enrichment.timestamp_days_ago(stale_after_days) }}
+            {%- endif %}
+            {%- if source == 'musicbrainz' %}
+                or (
+                    lastStatus = 'not_linked'
+                    and lastEnrichedAt <= {{ spotify_enrichment.timestamp_days_ago(relink_days) }}
+                )
             {%- endif %}
         ),
 

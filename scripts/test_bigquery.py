@@ -37,7 +37,11 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
+from spotify_enrichment.artist_ids import is_valid_artist_id
+from spotify_enrichment.contract import json_line
 from spotify_enrichment.loader import load_landing
+from spotify_enrichment.musicbrainz_fetcher import artist_record, not_linked_record
+from spotify_enrichment.records import MUSICBRAINZ_ARTIST
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess, ensure_bqemulator_venv
 from spotify_enrichment_dev.dbt_runner import DbtProject, render_profiles
@@ -180,6 +184,35 @@ def write_landing_files(paths: WorkPaths, fetches: list[Fetch], now: datetime) -
         print(f"    landing file {landing_file.name}: {lines} lines")
         files.append(landing_file)
     return files
+
+
+def write_musicbrainz_landing(paths: WorkPaths, now: datetime) -> Path:
+    """MusicBrainz answers for every artist of the history, as a fetch would land them: the artists of
+    the generator's MusicBrainz catalogue `ok` (some without genres), the rest `not_linked`. With the
+    Development Mode answers of round 1 this puts every case of the hub's best-available genres on both
+    engines: Spotify's list, MusicBrainz's, an empty list, and none."""
+    catalogue = {}
+    for line in (paths.data / "musicbrainz_catalogue.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        catalogue[entry["spotifyId"]] = entry["artist"]
+    history = (paths.data / "listening_history.jsonl").read_text(encoding="utf-8").splitlines()
+    artist_ids = sorted({json.loads(line)["artistId"] for line in history} - {None})
+    fetched_at = f"{now - timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}"
+    lines = [
+        json_line(
+            MUSICBRAINZ_ARTIST,
+            artist_record(artist_id, catalogue[artist_id], fetched_at=fetched_at, run_id="musicbrainz")
+            if artist_id in catalogue
+            else not_linked_record(artist_id, fetched_at=fetched_at, run_id="musicbrainz"),
+        )
+        for artist_id in artist_ids
+        if is_valid_artist_id(artist_id)
+    ]
+    folder = paths.landing / "spotify" / "landing"
+    landing_file = folder / f"{now:%Y%m%dT%H%M%SZ}{MUSICBRAINZ_ARTIST.landing_suffix}"
+    landing_file.write_text("".join(lines), encoding="utf-8")
+    print(f"    landing file {landing_file.name}: {len(lines)} lines")
+    return landing_file
 
 
 def write_profiles(paths: WorkPaths, example_path: Path) -> None:
@@ -411,6 +444,8 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
         for round_number, fetches in enumerate(rounds_of_fetches(now), start=1):
             with timings.step(f"round {round_number}: landing files"):
                 landing_files = write_landing_files(paths, fetches, now)
+                if round_number == 1:
+                    landing_files.append(write_musicbrainz_landing(paths, now))
             with timings.step(f"round {round_number}: BigQuery load jobs and dbt build"):
                 load_into_bigquery(client, paths, landing_files, lake_dataset)
                 print(
@@ -430,21 +465,7 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
                 require_changed_rows(round_number, previous_hub, duckdb_hub)
             previous_hub = duckdb_hub
         with timings.step("analyses: compile and run on both warehouses"):
-            dbt(
-                paths,
-                "bigquery",
-                EMULATOR_TARGET,
-                ["compile", "--select", "resource_type:analysis"],
-                bigquery_environment,
-            )
-            dbt(
-                paths,
-                "duckdb",
-                "local",
-                ["compile", "--select", "resource_type:analysis"],
-                duckdb_environment,
-            )
-            compare_analyses(paths, client)
+            compile_and_compare_analyses(paths, client, bigquery_environment, duckdb_environment)
         with timings.step(f"the Python model {PYTHON_MODEL}: dbt compile on {EMULATOR_TARGET}"):
             dbt(
                 paths,
@@ -459,6 +480,18 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
     finally:
         with timings.step("stop the BigQuery emulator"):
             emulator.stop()
+
+
+def compile_and_compare_analyses(
+    paths: WorkPaths,
+    client: bigquery.Client,
+    bigquery_environment: dict[str, str],
+    duckdb_environment: dict[str, str],
+) -> None:
+    select = ["compile", "--select", "resource_type:analysis"]
+    dbt(paths, "bigquery", EMULATOR_TARGET, select, bigquery_environment)
+    dbt(paths, "duckdb", "local", select, duckdb_environment)
+    compare_analyses(paths, client)
 
 
 def check_python_model_compiled(paths: WorkPaths, hub_dataset: str) -> None:
@@ -634,6 +667,32 @@ def compare_round(
     if differences:
         shown = "\n  ".join(differences[:20])
         raise CheckFailedError(f"{len(differences)} differences between the hubs (first 20):\n  {shown}")
+    if round_number == 1:
+        require_genre_cases(duckdb_hub, bigquery_hub)
+
+
+def require_genre_cases(duckdb_hub: HubSnapshot, bigquery_hub: HubSnapshot) -> None:
+    """Every case of the best-available genres is in the compared rows, and both engines tell them apart
+    by `genresSource` / `spotifyGenresWithheld` (BigQuery's `genres` is [] where DuckDB's is NULL)."""
+    for engine, hub in (("DuckDB", duckdb_hub), ("BigQuery", bigquery_hub)):
+        names = [column.lower() for column in hub.columns]
+        cases = {
+            (
+                row[names.index("genressource")],
+                row[names.index("spotifygenreswithheld")],
+                bool(row[names.index("genres")]),
+            )
+            for row in hub.rows
+        }
+        wanted = {
+            ("spotify", False, True),  # Spotify's list
+            ("spotify", False, False),  # Spotify answered an empty list
+            ("musicbrainz", True, True),  # withheld by Spotify, MusicBrainz's list
+            (None, True, False),  # withheld, MusicBrainz does not link the artist
+        }
+        if not wanted <= cases:
+            raise CheckFailedError(f"{engine} hub lacks genre cases {sorted(wanted - cases, key=str)}")
+        print(f"    {engine} hub: every genre case present ({len(cases)} distinct cases)")
 
 
 def _format_counts(statuses: dict[str, str]) -> str:

@@ -158,6 +158,46 @@ class RollingWindowPacer:
             self.budget = lowered
 
 
+# A steady pacer spaces requests this much wider than the allowance: the server counts arrivals, we count
+# sends, and a request that arrives a few milliseconds early is refused (0.95 of the allowance).
+STEADY_SLACK = 1.05
+
+
+class SteadyPacer:
+    """One request every `STEADY_SLACK / rate` seconds, evenly spaced (MusicBrainz counts an average per
+    second, so a burst is refused even under the average), plus a global pause after a refusal (503)."""
+
+    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = STEADY_SLACK / rate
+        self._clock = clock
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def reserve(self) -> float:
+        """Seconds to wait before a request may be sent; 0 reserves the slot."""
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                return self._next - now
+            self._next = now + self.interval
+            return 0.0
+
+    def acquire(self, stop: threading.Event) -> None:
+        """Block until a request may be sent; `StopRequestedError` when `stop` is set meanwhile."""
+        while True:
+            if stop.is_set():
+                raise StopRequestedError("run is stopping")
+            wait = self.reserve()
+            if wait <= 0:
+                return
+            stop.wait(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Nobody sends for `seconds` (then the steady pace resumes)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+
+
 class UnreachableBreaker:
     """The circuit breaker of one run. Per-request retries handle a blip; this handles a Spotify that
     is gone: after `unreachable_after_failures` connection failures or timeouts in a row, or after
@@ -286,7 +326,7 @@ class AccessToken:
                 final = attempt >= settings.max_retries
                 breaker.failed(started, "SPOTIFY_ACCOUNTS_URL", settings.token_url, what, final=final)
                 reason = f"token endpoint unreachable ({what})"
-                attempt = _backoff_or_raise(settings, attempt, reason, stop)
+                attempt = backoff_or_raise(settings, attempt, reason, stop)
                 continue
             breaker.answered()
             if response.status_code == 200:
@@ -295,10 +335,10 @@ class AccessToken:
                 raise SpotifyAuthError(_auth_message(settings, response))
             if response.status_code == 429:
                 wait = _rate_limit_wait(settings, response)
-                attempt = _backoff_or_raise(settings, attempt, "token endpoint rate limited", stop, wait)
+                attempt = backoff_or_raise(settings, attempt, "token endpoint rate limited", stop, wait)
                 continue
             reason = f"token endpoint answered HTTP {response.status_code}"
-            attempt = _backoff_or_raise(settings, attempt, reason, stop)
+            attempt = backoff_or_raise(settings, attempt, reason, stop)
 
     @staticmethod
     def _parse(response: requests.Response, started: float) -> tuple[str, float]:
@@ -336,7 +376,7 @@ def _auth_message(settings: Settings, response: requests.Response) -> str:
     )
 
 
-def _retry_after_seconds(response: requests.Response) -> float | None:
+def retry_after_seconds(response: requests.Response) -> float | None:
     raw = response.headers.get("Retry-After")
     if raw is None:
         return None
@@ -369,7 +409,7 @@ def _rate_limit_wait(settings: Settings, response: requests.Response) -> float |
     """Seconds to wait after a 429 (None: use own backoff). Raises `RateLimitStop` when Spotify says
     the quota is exhausted or asks for more than `max_wait_seconds`."""
     message, reason = _error_body(response)
-    retry_after = _retry_after_seconds(response)
+    retry_after = retry_after_seconds(response)
     if reason == "QUOTA_EXCEEDED":
         when = f" Retry-After says {retry_after:.0f} s." if retry_after else ""
         raise RateLimitStop(
@@ -390,7 +430,7 @@ def _rate_limit_wait(settings: Settings, response: requests.Response) -> float |
     return retry_after or None
 
 
-def _backoff_or_raise(
+def backoff_or_raise(
     settings: Settings, attempt: int, reason: str, stop: threading.Event, wait: float | None = None
 ) -> int:
     """Sleep before retry number `attempt + 1` and return it; raise `RequestFailedError` when the
@@ -550,7 +590,7 @@ class SpotifyClient:
             try:
                 response = self._send(session, url, params, token, breaker)
             except (requests.ConnectionError, requests.Timeout) as error:
-                attempt = _backoff_or_raise(settings, attempt, f"{type(error).__name__} from Spotify", stop)
+                attempt = backoff_or_raise(settings, attempt, f"{type(error).__name__} from Spotify", stop)
                 continue
             status = response.status_code
             if status == 200:
@@ -558,7 +598,7 @@ class SpotifyClient:
                     return response.json()
                 except ValueError:
                     reason = "200 with a body that is not JSON"
-                    attempt = _backoff_or_raise(settings, attempt, reason, stop)
+                    attempt = backoff_or_raise(settings, attempt, reason, stop)
                     continue
             if status == 401:
                 if renewed:
@@ -582,11 +622,11 @@ class SpotifyClient:
                     raise RequestFailedError(f"429 rate limited {rate_limited} times in a row; gave up")
                 continue
             if status >= 500:
-                retry_after = _retry_after_seconds(response)
+                retry_after = retry_after_seconds(response)
                 wait = retry_after if retry_after and retry_after <= settings.max_wait_seconds else None
                 message, _ = _error_body(response)
                 reason = f"HTTP {status} {message}".strip()
-                attempt = _backoff_or_raise(settings, attempt, reason, stop, wait)
+                attempt = backoff_or_raise(settings, attempt, reason, stop, wait)
                 continue
             message, reason = _error_body(response)
             raise SpotifyRequestError(status, message, reason=reason)

@@ -12,6 +12,8 @@ worklist query, never as SQL text.
 
     spotify_resolve_landing_uri(landing_uri, project_dir) -> JSON string (absolute folder or gs:// URI)
     spotify_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    musicbrainz_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner)
+        -> JSON MusicBrainzSummary
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
 """
 
@@ -34,6 +36,7 @@ from spotify_enrichment import loader
 from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
 from spotify_enrichment.fetcher import FetchProgress, fetch_to_landing
 from spotify_enrichment.landing import OWNER
+from spotify_enrichment.musicbrainz_fetcher import MusicBrainzSummary, fetch_musicbrainz_to_landing
 from spotify_enrichment.settings import load_settings
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
@@ -106,6 +109,40 @@ def fetch_artists(
     return summary.to_json()
 
 
+def fetch_musicbrainz(
+    artist_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+) -> str:
+    """Ask MusicBrainz about the artists and land the answers; returns the MusicBrainzSummary as JSON."""
+    dotenv_path = Path(project_dir) / ".env"
+
+    def progress(summary: MusicBrainzSummary) -> None:
+        logger.info(
+            "enrich_artists: musicbrainz: %s ok, %s not_linked, %s failed of %s; %s requests, %s 503s",
+            summary.ok,
+            summary.not_linked,
+            summary.failed,
+            summary.requested,
+            summary.requests,
+            summary.refused,
+        )
+
+    try:
+        settings = load_settings(dotenv_path=dotenv_path if dotenv_path.is_file() else None)
+        summary = fetch_musicbrainz_to_landing(
+            artist_ids or [],
+            loader.resolve_landing_uri(landing_uri, project_dir),
+            settings,
+            run_id=run_id or None,
+            owner=owner or None,
+            progress=progress,
+        )
+    except SettingsError as error:
+        return _not_started(artist_ids, "settings", str(error))
+    except (BadInputError, LandingError) as error:
+        return _not_started(artist_ids, "landing", str(error))
+    return summary.to_json()
+
+
 def _not_started(artist_ids: list[str] | None, reason: str, message: str) -> str:
     """A summary for a run that could not start, so the macro still loads earlier files and reports."""
     return json.dumps(
@@ -137,6 +174,10 @@ VARCHAR = sqltype("VARCHAR")
 SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_resolve_landing_uri": (resolve_landing_uri, [VARCHAR, VARCHAR]),
     "spotify_fetch_artists": (fetch_artists, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "musicbrainz_fetch_artists": (
+        fetch_musicbrainz,
+        [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {

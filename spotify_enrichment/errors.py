@@ -84,3 +84,7 @@ class UnexpectedResponseError(SpotifyEnrichmentError):
 
 class LandingError(SpotifyEnrichmentError):
     """The landing store (local folder or gs:// bucket) cannot be read or written."""
+
+
+class MusicBrainzForbiddenError(SpotifyEnrichmentError):
+    """MusicBrainz answered 403: it blocks the User-Agent (or this address); retrying cannot help."""

@@ -445,7 +445,7 @@ class _FetchRun:
 RUN_ID_PATTERN = re.compile(RUN_ID_REGEX)
 
 
-def _checked_run_id(run_id: str | None) -> str:
+def checked_run_id(run_id: str | None) -> str:
     """A caller's run ID (it lands in every line and the warehouse), or a new UUID."""
     if run_id is None:
         return uuid.uuid4().hex
@@ -477,7 +477,7 @@ def fetch_artists(
         for outcome in batch:
             outcomes[outcome.artist_id] = outcome
 
-    run = _FetchRun(client, _checked_run_id(run_id), keep, progress)
+    run = _FetchRun(client, checked_run_id(run_id), keep, progress)
     try:
         run.execute(split.valid)
     finally:
@@ -530,7 +530,7 @@ def fetch_to_landing(
     name, so warehouses that share a landing location leave each other's files alone."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
-    run_id = _checked_run_id(run_id)
+    run_id = checked_run_id(run_id)
     split = split_artist_ids(artist_ids)
     if split.invalid:
         shown = ", ".join(repr(value) for value in split.invalid[:20])
@@ -563,7 +563,7 @@ def fetch_to_landing(
 
     partial = PartialLanding(store, free_landing_name(store, started_at, owner), run_id)
     if worklist:
-        _start_partial(partial)
+        start_partial(partial)
     buffer = _LandingBuffer(partial)
 
     def land(outcomes: list[ArtistOutcome]) -> None:
@@ -602,7 +602,7 @@ def _complete(summary: FetchSummary, run: _FetchRun) -> None:
     summary.exit_code, summary.message = _verdict(summary, run.stop_error)
 
 
-def _start_partial(partial: PartialLanding) -> None:
+def start_partial(partial: PartialLanding) -> None:
     """Create the run's partial folder and marker before the first request: answers are never fetched
     for a location they cannot be written to."""
     try:

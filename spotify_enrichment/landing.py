@@ -36,11 +36,10 @@ from typing import Any, Protocol
 
 from requests import RequestException
 
-from spotify_enrichment.contract import line_error
+from spotify_enrichment.contract import RecordType, json_line, line_error
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing_check import parse_line
-from spotify_enrichment.records import ARTIST_ENRICHMENT, WAREHOUSE_ID_REGEX, LandingRecord
-from spotify_enrichment.transform import record_to_json_line
+from spotify_enrichment.records import ARTIST_ENRICHMENT, RECORD_TYPES, WAREHOUSE_ID_REGEX, LandingRecord
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +49,16 @@ QUARANTINE_PREFIX = "spotify/quarantine/"
 PARTIAL_PREFIX = "spotify/partial/"
 LANDING_SUFFIX = ARTIST_ENRICHMENT.landing_suffix
 _RUN_TAG = "[0-9a-f]{8}"
-LANDING_FILE_NAME = re.compile(
-    rf"\d{{8}}T\d{{6}}Z(?:_{_RUN_TAG}(?:_{WAREHOUSE_ID_REGEX})?)?{re.escape(LANDING_SUFFIX)}"
-)
+
+
+def landing_name_pattern(record_type: RecordType) -> re.Pattern[str]:
+    """The names a fetch of `record_type` gives its landing files (and the partial folders' names)."""
+    suffix = re.escape(record_type.landing_suffix)
+    return re.compile(rf"\d{{8}}T\d{{6}}Z(?:_{_RUN_TAG}(?:_{WAREHOUSE_ID_REGEX})?)?{suffix}")
+
+
+LANDING_FILE_NAME = landing_name_pattern(ARTIST_ENRICHMENT)
+LANDING_NAMES = {record_type.name: landing_name_pattern(record_type) for record_type in RECORD_TYPES.values()}
 # `{stamp}_{token}_{owner}_...`: the owner is 8 hex digits naming the warehouse whose run landed the file
 # (`landing_owner` in the dbt macros), so warehouses sharing one landing location each load their own.
 OWNER = re.compile(WAREHOUSE_ID_REGEX)
@@ -272,15 +278,21 @@ def open_store(landing_uri: str) -> LandingStore:
     return LocalStore(landing_uri)
 
 
-def landing_file_name(moment: datetime, token: str | None = None, owner: str | None = None) -> str:
-    """`{YYYYMMDDTHHMMSSZ}_{token}[_{owner}]_artist_enrichment.jsonl` (without a token: the name of
-    older files)."""
+def landing_file_name(
+    moment: datetime,
+    token: str | None = None,
+    owner: str | None = None,
+    record_type: RecordType = ARTIST_ENRICHMENT,
+) -> str:
+    """`{YYYYMMDDTHHMMSSZ}_{token}[_{owner}]{suffix}` (without a token: the name of older files), the
+    suffix being the record type's (`_artist_enrichment.jsonl`, `_musicbrainz_artist.jsonl`)."""
     stamp = f"{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    suffix = record_type.landing_suffix
     if not token:
-        return f"{stamp}{LANDING_SUFFIX}"
+        return f"{stamp}{suffix}"
     if owner is not None and not OWNER.fullmatch(owner):
         raise BadInputError(f"landing owner {owner!r} is not 8 hex digits")
-    return f"{stamp}_{token}{'_' + owner if owner else ''}{LANDING_SUFFIX}"
+    return f"{stamp}_{token}{'_' + owner if owner else ''}{suffix}"
 
 
 def landing_file_owner(name: str) -> str | None:
@@ -301,20 +313,27 @@ def _landed_somewhere(store: LandingStore, file_name: str) -> bool:
     )
 
 
-def free_landing_name(store: LandingStore, started: datetime, owner: str | None = None) -> str:
+def free_landing_name(
+    store: LandingStore,
+    started: datetime,
+    owner: str | None = None,
+    record_type: RecordType = ARTIST_ENRICHMENT,
+) -> str:
     """A landing name of its own for a run started at `started`: a fresh random token, drawn again in
     the unlikely case a landed, archived, quarantined or partial file already uses it."""
     while True:
-        name = landing_file_name(started, secrets.token_hex(4), owner)
+        name = landing_file_name(started, secrets.token_hex(4), owner, record_type)
         stem = name.removesuffix(".jsonl")
         if not _landed_somewhere(store, name) and not store.list(f"{PARTIAL_PREFIX}{stem}/"):
             return name
 
 
-def parse_landing_lines(text: str, source: str) -> list[LandingRecord]:
+def parse_landing_lines(
+    text: str, source: str, record_type: RecordType = ARTIST_ENRICHMENT
+) -> list[LandingRecord]:
     """Landing records of a JSONL text; an incomplete or broken line is logged and skipped (its artist is
     then simply asked again)."""
-    records: list[LandingRecord] = []
+    records: list[Any] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -323,7 +342,7 @@ def parse_landing_lines(text: str, source: str) -> list[LandingRecord]:
         except ValueError as error:
             logger.warning("skipping unreadable line %d of %s: %s", number, source, error)
             continue
-        problem = line_error(ARTIST_ENRICHMENT, value)
+        problem = line_error(record_type, value)
         if problem is not None:
             logger.warning("skipping line %d of %s: not a landing record (%s)", number, source, problem)
             continue
@@ -404,16 +423,19 @@ def _delete_folder(store: LandingStore, folder: str) -> None:
         store.delete(key)
 
 
-def landed_statuses(store: LandingStore, owner: str | None = None) -> dict[str, str]:
-    """`{artistId: status}` of every answer in finished landing files of this warehouse (`owner`) the
-    loader has not taken yet. A fetch skips these artists: their answers are on their way to it."""
+def landed_statuses(
+    store: LandingStore, owner: str | None = None, record_type: RecordType = ARTIST_ENRICHMENT
+) -> dict[str, str]:
+    """`{artistId: status}` of every answer of `record_type` in finished landing files of this warehouse
+    (`owner`) the loader has not taken yet. A fetch skips these artists: their answers are on their way."""
     statuses: dict[str, str] = {}
+    pattern = LANDING_NAMES[record_type.name]
     for key in store.list(LANDING_PREFIX):
         name = key.removeprefix(LANDING_PREFIX)
-        if "/" in name or not LANDING_FILE_NAME.fullmatch(name) or not belongs_to(name, owner):
+        if "/" in name or not pattern.fullmatch(name) or not belongs_to(name, owner):
             continue
         text = store.read_bytes(key).decode("utf-8", errors="replace")
-        for record in parse_landing_lines(text, store.uri(key)):
+        for record in parse_landing_lines(text, store.uri(key), record_type):
             statuses[record["artistId"]] = record["status"]
     return statuses
 
@@ -423,7 +445,7 @@ class RecoveredPartial:
     """Answers of a crashed run, now landed under `file` (its own landing name)."""
 
     file: str | None
-    records: list[LandingRecord]
+    records: list[Any]
 
 
 def _utc_now() -> str:
@@ -477,7 +499,11 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
     recovered: list[RecoveredPartial] = []
     for folder, names in _partial_folders(store):
         file_name = folder.removeprefix(PARTIAL_PREFIX).rstrip("/") + ".jsonl"
-        if not LANDING_FILE_NAME.fullmatch(file_name):
+        record_type = next(
+            (RECORD_TYPES[name] for name, pattern in LANDING_NAMES.items() if pattern.fullmatch(file_name)),
+            None,
+        )
+        if record_type is None:
             logger.warning("ignoring %s: not a partial folder of this fetcher", store.uri(folder))
             continue
         if _RUN_FILE in names:
@@ -499,14 +525,14 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
             _delete_folder(store, folder)
             continue
         chunks = sorted(name for name in names if _CHUNK_NAME.fullmatch(name))
-        records: list[LandingRecord] = []
+        records: list[Any] = []
         for chunk in chunks:
             text = store.read_bytes(folder + chunk).decode("utf-8", errors="replace")
-            records.extend(parse_landing_lines(text, store.uri(folder + chunk)))
+            records.extend(parse_landing_lines(text, store.uri(folder + chunk), record_type))
         landed = None
         if records:
             key = LANDING_PREFIX + file_name
-            store.write_bytes(key, "".join(record_to_json_line(record) for record in records).encode())
+            store.write_bytes(key, "".join(json_line(record_type, record) for record in records).encode())
             landed = store.uri(key)
             logger.info("recovered %d answers of an interrupted run into %s", len(records), landed)
         _delete_folder(store, folder)

@@ -54,7 +54,47 @@ ARTIST_ENRICHMENT = RecordType(
     key=("artistId",),
 )
 
-RECORD_TYPES: dict[str, RecordType] = {record_type.name: record_type for record_type in (ARTIST_ENRICHMENT,)}
+MUSICBRAINZ_ID_REGEX = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+MusicBrainzId = Annotated[str, Pattern(MUSICBRAINZ_ID_REGEX, "a MusicBrainz ID (lowercase UUID)")]
+MusicBrainzStatus = Literal["ok", "not_linked"]
+
+
+class MusicBrainzTag(TypedDict):
+    name: str
+    count: int
+
+
+class MusicBrainzRecord(TypedDict):
+    """One Spotify artist as MusicBrainz knows it, per fetch, keyed by the Spotify ID. `ok`: MusicBrainz
+    links the artist's Spotify URL to `musicbrainzId` (genres by vote count, most votes first; `[]` when
+    it has none). `not_linked`: no MusicBrainz artist links that Spotify URL (yet); every data field is
+    None. Failed lookups land nothing, so the next run asks again."""
+
+    artistId: SpotifyId
+    musicbrainzId: MusicBrainzId | None
+    status: MusicBrainzStatus
+    genres: list[str] | None
+    tags: list[MusicBrainzTag] | None
+    artistType: str | None
+    country: str | None
+    beginDate: str | None
+    endDate: str | None
+    disambiguation: str | None
+    fetchedAt: Timestamp
+    runId: RunId
+
+
+MUSICBRAINZ_ARTIST = RecordType(
+    name="musicbrainz_artist",
+    record=MusicBrainzRecord,
+    lake_table="lake_musicbrainz__normalized_artist",
+    ledger_table="lake_musicbrainz__artist_load_ledger",
+    key=("artistId",),
+)
+
+RECORD_TYPES: dict[str, RecordType] = {
+    record_type.name: record_type for record_type in (ARTIST_ENRICHMENT, MUSICBRAINZ_ARTIST)
+}
 LANDING_KEYS: tuple[str, ...] = ARTIST_ENRICHMENT.keys
 
 

@@ -1,4 +1,4 @@
-"""Spotify settings, read once from the environment and a `.env` file (the environment wins).
+"""Spotify and MusicBrainz settings, read once from the environment and a `.env` file (the environment wins).
 
 Each setting is declared once, as a field of `Settings` with its default, its environment variable,
 its help text and its allowed range; `SETTING_DOCS` (the CLI's --help), the parsing in `load_settings`
@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -23,6 +24,22 @@ API_MODES: tuple[ApiModeSetting, ...] = ("auto", "batch", "single")
 
 DEFAULT_API_URL = "https://api.spotify.com/v1"
 DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
+DEFAULT_MUSICBRAINZ_API_URL = "https://musicbrainz.org/ws/2"
+# MusicBrainz blocks anonymous and library-default User-Agents; the default names this project, its
+# version and where to reach its maintainers.
+PROJECT_NAME = "spotify-enrichment"
+PROJECT_CONTACT_URL = "https://github.com/spotify-enrichment/spotify-enrichment"
+ENV_PREFIXES = ("SPOTIFY_", "MUSICBRAINZ_")
+
+
+def _project_version() -> str:
+    try:
+        return metadata.version(PROJECT_NAME)
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+DEFAULT_MUSICBRAINZ_USER_AGENT = f"{PROJECT_NAME}/{_project_version()} ( {PROJECT_CONTACT_URL} )"
 
 
 @dataclass(frozen=True)
@@ -156,8 +173,33 @@ class Settings:
         minimum=1,
     )
 
+    musicbrainz_api_url: str = _knob(
+        "MUSICBRAINZ_API_URL",
+        "MusicBrainz web service base URL (the emulator's /ws/2 URL in tests)",
+        DEFAULT_MUSICBRAINZ_API_URL,
+        parse=_base_url,
+    )
+    musicbrainz_user_agent_setting: str | None = _knob(
+        "MUSICBRAINZ_USER_AGENT",
+        "User-Agent sent to MusicBrainz, `app/version ( contact )`; default: "
+        f"{DEFAULT_MUSICBRAINZ_USER_AGENT}",
+        None,
+    )
+    musicbrainz_requests_per_second: float = _knob(
+        "MUSICBRAINZ_REQUESTS_PER_SECOND",
+        "steady MusicBrainz request rate (its public allowance is 1 per second on average)",
+        1.0,
+        parse=float,
+        minimum=0.001,
+        maximum=1000,
+    )
+
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def musicbrainz_user_agent(self) -> str:
+        return self.musicbrainz_user_agent_setting or DEFAULT_MUSICBRAINZ_USER_AGENT
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
@@ -215,6 +257,10 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("SPOTIFY_CLIENT_ID must not contain whitespace or ':'")
     _validate_url("SPOTIFY_API_URL", settings.api_url)
     _validate_url("SPOTIFY_ACCOUNTS_URL", settings.accounts_url)
+    _validate_url("MUSICBRAINZ_API_URL", settings.musicbrainz_api_url)
+    agent = settings.musicbrainz_user_agent
+    if not agent.isprintable() or "/" not in agent.split(" ", 1)[0]:
+        raise SettingsError(f"MUSICBRAINZ_USER_AGENT must look like `app/version ( contact )`, got {agent!r}")
     if settings.api_mode not in API_MODES:
         choices = ", ".join(API_MODES)
         raise SettingsError(f"SPOTIFY_API_MODE must be one of {choices}, got {settings.api_mode!r}")
@@ -244,7 +290,7 @@ def load_settings(
     if dotenv_path is not None and not path.exists():
         raise SettingsError(f".env file {str(path)!r} does not exist")
     from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.exists() else {}
-    values: dict[str, str] = {**from_file, **{k: v for k, v in environ.items() if k.startswith("SPOTIFY_")}}
+    values: dict[str, str] = {**from_file, **{k: v for k, v in environ.items() if k.startswith(ENV_PREFIXES)}}
     given: dict[str, Any] = {}
     for f, knob in _knobs():
         raw = values.get(knob.env, "").strip()

@@ -20,11 +20,13 @@ import numpy as np
 import numpy.typing as npt
 
 from spotify_enrichment_dev.demo_vocabulary import GENRES, NAME_FIRST, NAME_SECOND, TRACK_WORDS
+from spotify_enrichment_dev.musicbrainz_catalogue import write_musicbrainz_catalogue
 
 logger = logging.getLogger(__name__)
 
 HISTORY_FILE = "listening_history.jsonl"
 CATALOGUE_FILE = "catalogue.jsonl"
+MUSICBRAINZ_CATALOGUE_FILE = "musicbrainz_catalogue.jsonl"
 MISSING_IDS_FILE = "missing_artist_ids.txt"
 
 BASE62_ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -370,7 +372,8 @@ def _write_catalogue(rng: np.random.Generator, spec: DemoDataSpec, artists: _Art
 
 
 def generate_demo_data(out_dir: Path, spec: DemoDataSpec) -> DemoDataSummary:
-    """Write listening_history.jsonl, catalogue.jsonl and missing_artist_ids.txt into `out_dir`."""
+    """Write listening_history.jsonl, catalogue.jsonl, musicbrainz_catalogue.jsonl (the MusicBrainz
+    emulator's) and missing_artist_ids.txt into `out_dir`."""
     _check_spec(spec)
     started = datetime.now(UTC)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -384,6 +387,9 @@ def generate_demo_data(out_dir: Path, spec: DemoDataSpec) -> DemoDataSummary:
             history_lines += len(lines)
             logger.info("demo data: %d history lines written", history_lines)
     catalogue_artists = _write_catalogue(rng, spec, artists, out_dir / CATALOGUE_FILE)
+    write_musicbrainz_catalogue(
+        [out_dir / CATALOGUE_FILE], out_dir / MUSICBRAINZ_CATALOGUE_FILE, seed=spec.seed
+    )
     missing_ids = [artists.ids[number] for number in np.flatnonzero(artists.missing).tolist()]
     (out_dir / MISSING_IDS_FILE).write_text("".join(f"{artist_id}\n" for artist_id in missing_ids))
     end = spec.resolved_end()

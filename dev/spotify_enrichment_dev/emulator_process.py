@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from spotify_enrichment_dev.emulator import (
     CLIENT_SECRET_ENV,
@@ -39,6 +39,9 @@ class EmulatorProcess:
     Options are the CLI's (`python -m spotify_enrichment_dev.emulator --help`). The client secret defaults to
     a fresh random value per process and reaches the subprocess through its environment, never argv.
     """
+
+    MODULE = "spotify_enrichment_dev.emulator"
+    NAME = "the Spotify emulator"
 
     def __init__(
         self,
@@ -127,7 +130,7 @@ class EmulatorProcess:
         command = [
             sys.executable,
             "-m",
-            "spotify_enrichment_dev.emulator",
+            self.MODULE,
             "--port",
             "0",
             "--port-file",
@@ -155,7 +158,7 @@ class EmulatorProcess:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise EmulatorStartError(
-                    f"the Spotify emulator exited with code {process.returncode} before it was ready: "
+                    f"{self.NAME} exited with code {process.returncode} before it was ready: "
                     f"{self.stderr_text().strip() or '(no stderr)'}"
                 )
             if self._port is None and port_file.is_file():
@@ -168,7 +171,7 @@ class EmulatorProcess:
                     pass
             time.sleep(0.02)
         raise EmulatorStartError(
-            f"the Spotify emulator did not answer within {self.ready_timeout:.0f} s: "
+            f"{self.NAME} did not answer within {self.ready_timeout:.0f} s: "
             f"{self.stderr_text().strip() or '(no stderr)'}"
         )
 
@@ -258,3 +261,65 @@ class EmulatorProcess:
         if self._workdir is None:
             return self._stderr_after_stop
         return (Path(self._workdir.name) / "stderr.log").read_text(encoding="utf-8", errors="replace")
+
+
+class MusicBrainzEmulatorProcess(EmulatorProcess):
+    """The MusicBrainz emulator (`python -m spotify_enrichment_dev.musicbrainz_emulator --help`) in a
+    subprocess on a free port; `settings_environ()` gives the MUSICBRAINZ_* settings that point at it."""
+
+    MODULE = "spotify_enrichment_dev.musicbrainz_emulator"
+    NAME = "the MusicBrainz emulator"
+
+    def __init__(
+        self,
+        catalogue: str | Path | Iterable[str | Path] | None = None,
+        *,
+        rate_limit: float = 1.0,
+        burst: float = 1.0,
+        fail_every: int = 0,
+        fail_status: int = 503,
+        latency_ms: int = 0,
+        stall_every: int = 0,
+        stall_ms: int = 0,
+        retry_after: int | None = None,
+        ready_timeout: float = 15.0,
+    ) -> None:
+        super().__init__(catalogue, ready_timeout=ready_timeout)
+        self._options = [
+            "--rate-limit",
+            str(rate_limit),
+            "--burst",
+            str(burst),
+            "--fail-every",
+            str(fail_every),
+            "--fail-status",
+            str(fail_status),
+            "--latency-ms",
+            str(latency_ms),
+            "--stall-every",
+            str(stall_every),
+            "--stall-ms",
+            str(stall_ms),
+        ]
+        if retry_after is not None:
+            self._options += ["--retry-after", str(retry_after)]
+        for path in self.catalogue_files:
+            self._options += ["--catalogue", str(path)]
+        self.rate_limit = rate_limit
+
+    @property
+    def api_url(self) -> str:
+        """The value for MUSICBRAINZ_API_URL."""
+        return self.base_url + "/ws/2"
+
+    def settings_environ(self) -> dict[str, str]:  # type: ignore[override]
+        return {
+            "MUSICBRAINZ_API_URL": self.api_url,
+            "MUSICBRAINZ_REQUESTS_PER_SECOND": str(self.rate_limit or 1000),
+        }
+
+    def stats(self) -> Any:  # type: ignore[override]
+        return self._stats_request("GET", "/_stats")
+
+    def reset_stats(self) -> Any:  # type: ignore[override]
+        return self._stats_request("POST", "/_stats/reset")

@@ -37,6 +37,28 @@
                 {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
                 {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_musicbrainz__normalized_artist": [
+                {"name": "artistId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "musicbrainzId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "status", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "genres", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "tags", "duckdb": "struct(name varchar, count bigint)[]", "bigquery": "ARRAY<STRUCT<name STRING, count INT64>>"},
+                {"name": "artistType", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "country", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "beginDate", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "endDate", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "disambiguation", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "fetchedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_musicbrainz__artist_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
             ]
         },
         "record_types": {
@@ -44,6 +66,14 @@
                 "lake_table": "lake_spotify__normalized_artist_enrichment",
                 "ledger_table": "lake_spotify__artist_enrichment_load_ledger",
                 "landing_suffix": "_artist_enrichment.jsonl",
+                "key": [
+                    "artistId"
+                ]
+            },
+            "musicbrainz_artist": {
+                "lake_table": "lake_musicbrainz__normalized_artist",
+                "ledger_table": "lake_musicbrainz__artist_load_ledger",
+                "landing_suffix": "_musicbrainz_artist.jsonl",
                 "key": [
                     "artistId"
                 ]

@@ -119,3 +119,25 @@
         struct({{ string_literal(spotify_url) }} as spotify)
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Rows of lake_musicbrainz__svc_artist for the hub's unit tests: the columns the hub reads, from plain
+    values; no rows gives an empty input of the same columns.
+-#}
+{% macro musicbrainz_fixture_sql(rows) %}
+    {%- for row in (rows or [{'artistId': none}]) %}
+    select
+        {{ string_literal(row.get('artistId')) }} as artistId,
+        {{ string_literal(row.get('musicbrainzId')) }} as musicbrainzId,
+        {{ string_literal(row.get('status', 'ok')) }} as status,
+        {{ string_array_literal(row.get('genres')) }} as genres,
+        {{ string_literal(row.get('artistType')) }} as artistType,
+        {{ string_literal(row.get('country')) }} as country,
+        {{ string_literal(row.get('beginDate')) }} as beginDate,
+        {{ timestamp_literal(row.get('fetchedAt', '2026-11-20 10:00:00')) }} as fetchedAt
+    {%- if not rows %}
+    where 1 = 0
+    {%- endif %}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+{% endmacro %}

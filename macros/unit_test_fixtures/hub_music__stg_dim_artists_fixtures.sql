@@ -29,3 +29,24 @@
     ]) }}
 {% endmacro %}
 
+
+{% macro unit_test_best_genres_spotify_fixture() %}
+    {{ enrichment_fixture_sql([
+        {'artistId': 'AAAAAAAAAAAAAAAAAAAAAA', 'artistName': 'A', 'genres': none, 'popularity': none, 'images': []},
+        {'artistId': 'BBBBBBBBBBBBBBBBBBBBBB', 'artistName': 'B', 'genres': [], 'popularity': 3, 'images': []},
+        {'artistId': 'CCCCCCCCCCCCCCCCCCCCCC', 'artistName': 'C', 'genres': ['dance pop'], 'popularity': 50, 'images': []},
+        {'artistId': 'DDDDDDDDDDDDDDDDDDDDDD', 'artistName': 'D', 'genres': none, 'popularity': none, 'images': []},
+    ]) }}
+{% endmacro %}
+
+{% macro unit_test_best_genres_musicbrainz_fixture() %}
+    {{ musicbrainz_fixture_sql([
+        {'artistId': 'AAAAAAAAAAAAAAAAAAAAAA', 'musicbrainzId': 'aaaaaaaa-0000-4000-8000-000000000001',
+         'genres': ['rock', 'pop'], 'artistType': 'Group', 'country': 'GB', 'beginDate': '1962-08'},
+        {'artistId': 'BBBBBBBBBBBBBBBBBBBBBB', 'musicbrainzId': 'bbbbbbbb-0000-4000-8000-000000000002',
+         'genres': [], 'artistType': 'Person', 'country': 'US', 'beginDate': '1926'},
+        {'artistId': 'CCCCCCCCCCCCCCCCCCCCCC', 'musicbrainzId': 'cccccccc-0000-4000-8000-000000000003',
+         'genres': ['jazz']},
+        {'artistId': 'DDDDDDDDDDDDDDDDDDDDDD', 'status': 'not_linked'},
+    ]) }}
+{% endmacro %}

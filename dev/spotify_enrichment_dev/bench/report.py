@@ -41,6 +41,11 @@ TARGETS: tuple[Target, ...] = (
     Target("load.lines_per_s", "load: landing lines per second", 200_000, True),
     Target("report.seconds", "report: HTML report of the warehouse, seconds", 60, False),
     Target("report.size_mb", "report: HTML file size (MB)", 20, False),
+    Target("musicbrainz.requests_per_artist", "musicbrainz: requests per artist", 1.1, False),
+    Target(
+        "musicbrainz.share_of_allowance", "musicbrainz: share of the requests-per-second allowance", 0.9, True
+    ),
+    Target("musicbrainz.refused_503", "musicbrainz: 503 answers in a clean run", 0, False),
     Target("genres.coverage_share", "genre families seed: share of real genre assignments", 0.95, True),
     Target("genres.similar_command_s", "similar artists, 50,000 artists: seconds", 60, False),
     Target("genres.similar_peak_rss_mb", "similar artists, 50,000 artists: peak memory (MB)", 2048, False),
@@ -83,6 +88,10 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
     ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
     ("report.peak_rss_mb", "report: peak memory (MB)"),
+    ("musicbrainz.naive_requests_per_artist", "musicbrainz naive client: requests per artist"),
+    ("musicbrainz.seconds", "musicbrainz: fetcher seconds"),
+    ("musicbrainz.naive_seconds", "musicbrainz naive client: seconds"),
+    ("musicbrainz.speedup_vs_naive", "musicbrainz: x naive client"),
     ("genres.similar_model_s", "similar artists, 50,000 artists: the model's own seconds"),
     ("genres.similar_cpu_s", "similar artists, 50,000 artists: CPU seconds of the command"),
     ("genres.baseline_dense_s", "similar artists, 5,000 sample: dense brute force seconds"),

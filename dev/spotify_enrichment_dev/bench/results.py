@@ -84,6 +84,23 @@ class ReportFigures(TypedDict):
     peak_rss_mb: float
 
 
+class MusicBrainzFigures(TypedDict):
+    artists: int
+    requests_per_second_setting: float
+    requests: int
+    requests_per_artist: float
+    share_of_allowance: float
+    refused_503: int
+    seconds: float
+    ok: int
+    not_linked: int
+    naive_requests: int
+    naive_requests_per_artist: float
+    naive_seconds: float
+    naive_refused_503: int
+    speedup_vs_naive: float
+
+
 class GenresFigures(TypedDict):
     """Issue 14: seed coverage of the real artist files; hub_music__svc_similar_artists at scale and the
     dense brute-force baseline on a sample."""
@@ -115,6 +132,7 @@ class BenchResults(TypedDict, total=False):
     sizes: dict[str, int | str]
     rate_limited: RateLimitedSection
     latency_bound: LatencyBoundSection
+    musicbrainz: MusicBrainzFigures
     warehouse: WarehouseFigures
     load: LoadFigures
     report: ReportFigures
@@ -139,6 +157,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "load": ("lines", "lines_per_s", "peak_rss_mb"),
     "report": ("artists", "seconds", "size_mb"),
+    "musicbrainz": ("requests_per_artist", "share_of_allowance", "refused_503", "naive_requests_per_artist"),
     "genres": ("coverage_share", "similar_command_s", "similar_peak_rss_mb", "baseline_dense_s"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),
 }

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
 from spotify_enrichment_dev.bench.machine import describe_machine
+from spotify_enrichment_dev.bench.musicbrainz import run_musicbrainz
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
 from spotify_enrichment_dev.bench.report import render_table, verdicts
 from spotify_enrichment_dev.bench.report_at_scale import run_report
@@ -28,7 +29,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "warehouse", "report", "genres")
+BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "report", "genres")
 Section = TypeVar("Section")
 
 
@@ -72,27 +73,17 @@ def _run_sections(
                 results[name] = section  # type: ignore[literal-required]
 
 
-def run_bench(
+def _run_fetch_benchmarks(
     scale: BenchScale,
     project_dir: Path,
     work_dir: Path,
-    results_path: Path,
-    only: tuple[str, ...] = BENCHMARKS,
     *,
-    keep_work: bool = False,
-) -> BenchResults:
-    """Run the chosen benchmarks, write `results_path` and return the results (with `errors` when any
-    benchmark failed; its keys are then missing and its verdicts say so)."""
-    started = time.perf_counter()
-    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if work_dir.exists():
-        shutil.rmtree(work_dir)
-    work_dir.mkdir(parents=True)
-    require_bench_packages()
-    results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
-    errors: dict[str, str] = {}
-
-    if "rate_limited" in only or "latency_bound" in only:
+    only: tuple[str, ...],
+    results: BenchResults,
+    errors: dict[str, str],
+) -> None:
+    """The benchmarks that fetch (rate-limited, latency-bound, MusicBrainz), on one generated catalogue."""
+    if any(name in only for name in ("rate_limited", "latency_bound", "musicbrainz")):
         fetch_artists = max(scale.latency_bound_extended_artists, scale.rate_limited_extended_artists)
         fetch_data = generate_data(
             project_dir, work_dir / "fetch_data", artists=fetch_artists, plays=fetch_artists, seed=scale.seed
@@ -114,6 +105,35 @@ def run_bench(
             )
             if latency_bound is not None:
                 results["latency_bound"] = latency_bound
+        if "musicbrainz" in only:
+            musicbrainz = _attempt(
+                "musicbrainz", errors, lambda: run_musicbrainz(fetch_data.catalogue, scale, work_dir)
+            )
+            if musicbrainz is not None:
+                results["musicbrainz"] = musicbrainz
+
+
+def run_bench(
+    scale: BenchScale,
+    project_dir: Path,
+    work_dir: Path,
+    results_path: Path,
+    only: tuple[str, ...] = BENCHMARKS,
+    *,
+    keep_work: bool = False,
+) -> BenchResults:
+    """Run the chosen benchmarks, write `results_path` and return the results (with `errors` when any
+    benchmark failed; its keys are then missing and its verdicts say so)."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    work_dir.mkdir(parents=True)
+    require_bench_packages()
+    results: BenchResults = {"scale": scale.name, "started_at": started_at, "sizes": scale.as_dict()}
+    errors: dict[str, str] = {}
+
+    _run_fetch_benchmarks(scale, project_dir, work_dir, only=only, results=results, errors=errors)
     if "warehouse" in only:
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:

@@ -3,6 +3,7 @@ paths) and dbt run as a subprocess from another folder with --project-dir/--prof
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -65,6 +66,9 @@ class Warehouse:
         )
 
     def enrich(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
+        """`enrich_artists`; Spotify alone unless `sources` says otherwise (these warehouses have no
+        MusicBrainz emulator; the MusicBrainz tests pass `sources`)."""
+        arguments.setdefault("sources", ["spotify"])
         return self._operation("enrich_artists", landing_uri, arguments)
 
     def load(self, *, landing_uri: str | None = None, **arguments: Any) -> DbtResult:
@@ -194,3 +198,23 @@ def contract_lake(path: Path) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]
         connection.execute(f"create table lake.{name} ({columns})")
         relations[name] = f'"{path.stem}"."lake"."{name}"'
     return connection, relations
+
+
+def write_real_history(shared_data: Path, path: Path) -> Path:
+    """../shared/data/history/recently_played_plays.csv (14,842 real plays of 1,323 artists) as the
+    listening-history JSONL `load_listening_history` reads: one line per play and artist."""
+    source = shared_data / "history" / "recently_played_plays.csv"
+    with source.open(encoding="utf-8", newline="") as plays, path.open("w", encoding="utf-8") as out:
+        for play in csv.DictReader(plays):
+            names = play["artist_names"].split(";")
+            for artist_id, name in zip(play["artist_ids"].split(";"), names, strict=True):
+                line = {
+                    "playedAt": play["played_at"],
+                    "trackId": play["track_id"],
+                    "trackName": play["track_name"],
+                    "msPlayed": int(play["duration_ms"]),
+                    "artistId": artist_id,
+                    "artistName": name,
+                }
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return path

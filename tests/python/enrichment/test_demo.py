@@ -59,14 +59,19 @@ def test_demo_enriches_every_artist_and_every_monitor_passes(tmp_path: Path) -> 
     assert coverage, output[-3000:]
     assert float(coverage.group(2)) >= 95.0
     assert re.search(r"not found on Spotify: [1-9]", output)
+    # The default regime is a new user's: Development Mode (no followers) plus MusicBrainz genres.
     assert "top 10 genres" in output
-    assert "10 most followed artists" in output
+    assert "10 most followed artists" not in output
+    sources = re.search(r"where each artist's genres came from \(artists\):\n\s+(\d+)\s+musicbrainz", output)
+    assert sources and int(sources.group(1)) > 0, output[-3000:]
     monitors = re.search(r"monitoring: (\d+) data tests: (\d+) pass;", output)
     assert monitors, output[-3000:]
     assert monitors.group(1) == monitors.group(2)
     assert "source freshness: lake_spotify__normalized_artist_enrichment pass" in output
     assert f"The warehouse is {tmp_path / 'warehouse.duckdb'}" in output
     assert port_is_closed(emulator_port(output))
+    musicbrainz = re.search(r"MusicBrainz emulator on http://127\.0\.0\.1:(\d+)", output)
+    assert musicbrainz and port_is_closed(int(musicbrainz.group(1)))
     # issue 14: the demo's build has the families seed and both models
     assert (PROJECT_ROOT / "seeds" / "genre_families.csv").is_file()
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as warehouse:

@@ -190,16 +190,25 @@ def test_out_of_range_numbers_and_unknown_arguments_are_named_before_any_sql(
     enriched: Warehouse, spotify_emulator: EmulatorProcess
 ) -> None:
     result = enriched.enrich(
-        mode="incremental", lookback_days=99999999999, stale_after_days=-1, limit=2**31, bogus_arg=1
+        mode="incremental",
+        lookback_days=99999999999,
+        stale_after_days=-1,
+        limit=2**31,
+        bogus_arg=1,
+        sources=["spotify", "lastfm"],
     )
     assert result.returncode != 0
-    accepted = "mode, dry_run, limit, lookback_days, stale_after_days"
+    accepted = "mode, dry_run, limit, lookback_days, stale_after_days, sources"
     assert f"unknown argument bogus_arg (the arguments are {accepted})" in result.output
     assert "lookback_days must be a whole number of days from 0 to 36500, got: 99999999999" in result.output
     assert "stale_after_days must be a whole number of days from 0 to 36500, got: -1" in result.output
     assert (
         f"limit must be a positive whole number or null, got: {2**31} (allowed: 1 to 2147483647"
         in result.output
+    )
+    assert (
+        "sources must be a non-empty list of distinct sources out of [spotify, musicbrainz], "
+        "got: ['spotify', 'lastfm']" in result.output
     )
     for raw in ("Conversion Error", "takes no keyword argument", "Traceback"):
         assert raw not in result.output

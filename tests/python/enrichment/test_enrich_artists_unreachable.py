@@ -4,7 +4,6 @@ Spotify emulator; and when the landing location cannot be written or is shared b
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -21,6 +20,7 @@ from enrichment_helpers import (
     base_environ,
     run_checked,
     summary_of,
+    write_real_history,
 )
 
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
@@ -30,24 +30,9 @@ HISTORY_ARTISTS = 1323
 
 @pytest.fixture(scope="module")
 def real_history(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real plays as the listening-history JSONL `load_listening_history` reads (one line per play
-    and artist)."""
-    path = tmp_path_factory.mktemp("real_history") / "listening_history.jsonl"
-    source = shared_data / "history" / "recently_played_plays.csv"
-    with source.open(encoding="utf-8", newline="") as plays, path.open("w", encoding="utf-8") as out:
-        for play in csv.DictReader(plays):
-            names = play["artist_names"].split(";")
-            for artist_id, name in zip(play["artist_ids"].split(";"), names, strict=True):
-                line = {
-                    "playedAt": play["played_at"],
-                    "trackId": play["track_id"],
-                    "trackName": play["track_name"],
-                    "msPlayed": int(play["duration_ms"]),
-                    "artistId": artist_id,
-                    "artistName": name,
-                }
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return path
+    """The real plays as the listening-history JSONL `load_listening_history` reads."""
+    folder = tmp_path_factory.mktemp("real_history")
+    return write_real_history(shared_data, folder / "listening_history.jsonl")
 
 
 @pytest.fixture(scope="module")

@@ -243,7 +243,8 @@ def test_files_that_are_no_landing_file_are_reported_and_left_in_place(tmp_path:
     reasons = sorted(item.split(".jsonl (", 1)[1] for item in summary.ignored)
     assert reasons[0] == "a hidden file)"
     assert reasons[1] == "in a subfolder)"
-    assert reasons[2] == "its name does not end with a landing suffix (_artist_enrichment.jsonl))"
+    suffixes = "_artist_enrichment.jsonl, _musicbrainz_artist.jsonl"
+    assert reasons[2] == f"its name does not end with a landing suffix ({suffixes}))"
     assert "3 ignored" in summary.line()
     assert len(list(landing.rglob("*.jsonl"))) == 3
 

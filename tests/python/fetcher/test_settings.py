@@ -131,7 +131,7 @@ def test_every_default_is_written_once_and_the_docs_show_the_dataclass_defaults(
 
 def test_env_example_lists_every_setting_with_the_code_default() -> None:
     text = (PROJECT_ROOT / ".env.example").read_text(encoding="utf-8")
-    listed = dict(re.findall(r"^#? ?(SPOTIFY_[A-Z_]+)=(\S*)", text, flags=re.MULTILINE))
+    listed = dict(re.findall(r"^#? ?((?:SPOTIFY|MUSICBRAINZ)_[A-Z_]+)=(\S*)", text, flags=re.MULTILINE))
     assert set(listed) == set(SETTING_DOCS), "every setting appears in .env.example, none other"
     for name, value in listed.items():
         default = SETTING_DOCS[name][0]
