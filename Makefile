@@ -7,9 +7,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: install bqemulator demo test lint pytest dbt-test test-bigquery bench clean
+.PHONY: install chromium bqemulator demo report test lint pytest dbt-test test-bigquery bench clean
 
-install: $(INSTALL_STAMP) profiles.yml
+install: $(INSTALL_STAMP) profiles.yml chromium
+
+# Debian's chromium, for the report's browser test (tests/python/dbt/test_report.py); nothing is
+# downloaded but the Debian package. Installed when missing and apt-get can run (as root); otherwise
+# a note, since only that test needs it.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "note: install Debian's chromium (apt-get install chromium) for the report test"; fi; }
 
 # The product (editable) and the development package in dev/ (editable; it asks for every extra of the
 # product and pins the tools: pytest, ruff, sqlfluff, the emulators' and benchmarks' packages).
@@ -32,6 +41,10 @@ profiles.yml: | profiles.yml.example
 QUOTA ?= development
 demo: install
 	$(BIN)/python scripts/demo.py --quota $(QUOTA)
+
+# The HTML report of the current warehouse (the profile's target; DBT_TARGET=prd for BigQuery).
+report: install
+	$(BIN)/python -m spotify_enrichment report --out target/report.html
 
 # pytest last, so its summary line closes the output.
 test: install lint test-bigquery pytest

@@ -20,4 +20,3 @@ final as (
 
 select * from final
 order by playCount desc, artistId asc
-limit 100

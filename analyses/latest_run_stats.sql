@@ -28,4 +28,3 @@ final as (
 
 select * from final
 order by finishedAt desc
-limit 10

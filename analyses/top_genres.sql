@@ -27,4 +27,3 @@ final as (
 
 select * from final
 order by plays desc, genre asc
-limit 25

@@ -10,6 +10,8 @@
 5. runs `dbt build` of the enrichment models and every monitoring test, and `dbt source freshness`;
 6. prints a short report (with where each artist's genres came from) and how to query the warehouse;
    the emulators are stopped, also on failure.
+7. writes the HTML report (`python -m spotify_enrichment report`, as `make report` does) and prints
+   its path.
 
 The warehouse is the profile's default (warehouse.duckdb at the project root, or DUCKDB_PATH) and the
 landing folder the default `landing/`, so the README's next commands work on the demo's result. An
@@ -94,6 +96,15 @@ def run_step(title: str, run: Callable[[], int]) -> None:
 
 def dbt_step(title: str, project: DbtProject, *arguments: str) -> None:
     run_step(title, lambda: project.run(*arguments, stream=True).returncode)
+
+
+def write_html_report(project: DbtProject, out: Path) -> int:
+    """The README's `make report` on the demo's warehouse (its landing folder, for the quarantine list)."""
+    command = [sys.executable, "-m", "spotify_enrichment", "report", "--project-dir", str(PROJECT_ROOT)]
+    if project.vars:
+        command += ["--vars", json.dumps(project.vars)]
+    command += ["--out", str(out)]
+    return subprocess.run(command, env=project.environ(), check=False).returncode
 
 
 def demo_project(warehouse: Path, landing: Path | None, environ: dict[str, str]) -> DbtProject:
@@ -304,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
             freshness = freshness_results(project.target_path)
         print_report(read_report(warehouse), warehouse, time.monotonic() - started)
         print(f"monitoring: {monitors}; source freshness: {freshness}", flush=True)
+        html_report = project.target_path / "report.html"
+        run_step("write the HTML report", lambda: write_html_report(project, html_report))
+        print(f"HTML report: {html_report} (open it in a browser; it works offline)", flush=True)
     except DemoError as error:
         logger.error("demo failed: %s", error)
         return 1

@@ -18,6 +18,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -464,21 +465,7 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
                 require_changed_rows(round_number, previous_hub, duckdb_hub)
             previous_hub = duckdb_hub
         with timings.step("analyses: compile and run on both warehouses"):
-            dbt(
-                paths,
-                "bigquery",
-                EMULATOR_TARGET,
-                ["compile", "--select", "resource_type:analysis"],
-                bigquery_environment,
-            )
-            dbt(
-                paths,
-                "duckdb",
-                "local",
-                ["compile", "--select", "resource_type:analysis"],
-                duckdb_environment,
-            )
-            compare_analyses(paths, client)
+            compile_and_compare_analyses(paths, client, bigquery_environment, duckdb_environment)
         with timings.step(f"the Python model {PYTHON_MODEL}: dbt compile on {EMULATOR_TARGET}"):
             dbt(
                 paths,
@@ -488,9 +475,23 @@ def run_check(paths: WorkPaths, arguments: argparse.Namespace, timings: Timings)
                 bigquery_environment,
             )
             check_python_model_compiled(paths, hub_dataset)
+        with timings.step("HTML report on both warehouses"):
+            compare_reports(paths, bigquery_environment, duckdb_environment)
     finally:
         with timings.step("stop the BigQuery emulator"):
             emulator.stop()
+
+
+def compile_and_compare_analyses(
+    paths: WorkPaths,
+    client: bigquery.Client,
+    bigquery_environment: dict[str, str],
+    duckdb_environment: dict[str, str],
+) -> None:
+    select = ["compile", "--select", "resource_type:analysis"]
+    dbt(paths, "bigquery", EMULATOR_TARGET, select, bigquery_environment)
+    dbt(paths, "duckdb", "local", select, duckdb_environment)
+    compare_analyses(paths, client)
 
 
 def check_python_model_compiled(paths: WorkPaths, hub_dataset: str) -> None:
@@ -577,6 +578,52 @@ def compare_analyses(paths: WorkPaths, client: bigquery.Client) -> None:
         problems.append("no compiled analyses found")
     if problems:
         raise CheckFailedError("\n  ".join(problems))
+
+
+HEADLINE = re.compile(
+    r'id="headline-artists" value="(\d+)".*id="headline-coverage" value="([\d.]+)".*'
+    r'id="headline-top-genre">([^<]*)<',
+    re.DOTALL,
+)
+
+
+def write_report(paths: WorkPaths, warehouse: str, target: str, environment: dict[str, str]) -> Path:
+    """`python -m spotify_enrichment report` on one warehouse, reading it through dbt's adapter."""
+    out = paths.root / f"report-{warehouse}.html"
+    dbt_dir = paths.dbt_dir(warehouse)
+    command = [
+        *(sys.executable, "-m", "spotify_enrichment", "report", "--project-dir", str(PROJECT_ROOT)),
+        *("--profiles-dir", str(dbt_dir / "profiles"), "--target", target, "--out", str(out)),
+        *("--vars", json.dumps({"landing_uri": str(paths.landing)})),
+    ]
+    environ = {
+        **environment,
+        "DBT_TARGET_PATH": str(dbt_dir / "report-target"),
+        "DBT_LOG_PATH": str(dbt_dir / "logs"),
+    }
+    completed = subprocess.run(command, env=environ, capture_output=True, text=True, check=False)
+    _report(completed.stdout + completed.stderr, f"report on {target}", completed.returncode, echo=True)
+    return out
+
+
+def compare_reports(
+    paths: WorkPaths, bigquery_environment: dict[str, str], duckdb_environment: dict[str, str]
+) -> None:
+    """The report reads BigQuery through the same code as DuckDB: its headline figures must agree."""
+    headlines = {}
+    for warehouse, target, environment in (
+        ("bigquery", EMULATOR_TARGET, bigquery_environment),
+        ("duckdb", "local", duckdb_environment),
+    ):
+        match = HEADLINE.search(
+            write_report(paths, warehouse, target, environment).read_text(encoding="utf-8")
+        )
+        if not match:
+            raise CheckFailedError(f"the report on {warehouse} has no headline figures")
+        headlines[warehouse] = match.groups()
+    print(f"    report headline (artists, coverage, top genre): {headlines}")
+    if headlines["bigquery"] != headlines["duckdb"]:
+        raise CheckFailedError(f"report headlines differ: {headlines}")
 
 
 def require_changed_rows(round_number: int, before: HubSnapshot, after: HubSnapshot) -> None:

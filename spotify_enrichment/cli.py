@@ -1,4 +1,5 @@
-"""Command line: `python -m spotify_enrichment fetch --ids-file FILE|- --landing-uri URI`."""
+"""Command line: `python -m spotify_enrichment fetch --ids-file FILE|- --landing-uri URI` and
+`python -m spotify_enrichment report [--out report.html]`."""
 
 from __future__ import annotations
 
@@ -15,13 +16,18 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from spotify_enrichment.errors import BadInputError, LandingError, SettingsError
+from spotify_enrichment.errors import BadInputError, LandingError, SettingsError, SpotifyEnrichmentError
 from spotify_enrichment.fetcher import EXIT_BAD_INPUT, FetchProgress, FetchSummary, fetch_to_landing
+from spotify_enrichment.report import write_report
+from spotify_enrichment.report_data import default_output
+from spotify_enrichment.report_html import IMAGE_MODES
+from spotify_enrichment.report_warehouse import DbtLocation
 from spotify_enrichment.settings import SETTING_DOCS, load_settings
 
 logger = logging.getLogger("spotify_enrichment")
 
 EXIT_LANDING_FAILED = 1
+EXIT_REPORT_FAILED = 1
 EXIT_INTERRUPTED = 130
 PROGRESS_AFTER_SECONDS = 2.0
 
@@ -104,7 +110,61 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between progress lines on stderr (default 5; 0 turns progress off)",
     )
     fetch.add_argument("--verbose", action="store_true", help="debug logging on stderr")
+    add_report_parser(commands)
     return parser
+
+
+def add_report_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    report = commands.add_parser(
+        "report",
+        help="write the warehouse's enrichment and listening report as one offline HTML file",
+        description=(
+            "Read the warehouse through dbt (the profile's target: DuckDB or BigQuery) and write one "
+            "self-contained HTML page: health checks with their thresholds, the library (genres, listening "
+            "over time, popularity and followers, most played artists) and what needs attention. The page "
+            "loads nothing from the network."
+        ),
+    )
+    report.add_argument(
+        "--out", default=None, metavar="FILE", help="output file (default: target/report.html in the project)"
+    )
+    report.add_argument("--project-dir", default=".", metavar="DIR", help="the dbt project (default: .)")
+    report.add_argument(
+        "--profiles-dir",
+        default=None,
+        metavar="DIR",
+        help="dbt profiles folder (default: the project's, when it has a profiles.yml; else dbt's own)",
+    )
+    report.add_argument("--target", default=None, help="dbt target (default: the profile's)")
+    report.add_argument("--vars", default=None, metavar="YAML", help="dbt vars, as dbt's own --vars")
+    report.add_argument(
+        "--images",
+        choices=IMAGE_MODES,
+        default="links",
+        help="links (default): placeholders and links, the page makes no request; remote: show Spotify's "
+        "images (needs the network when viewed)",
+    )
+
+
+def run_report(arguments: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    project_dir = Path(arguments.project_dir).resolve()
+    if not (project_dir / "dbt_project.yml").is_file():
+        stderr.write(f"error: --project-dir {arguments.project_dir!r} has no dbt_project.yml\n")
+        return EXIT_BAD_INPUT
+    out = Path(arguments.out) if arguments.out else default_output(project_dir)
+    profiles_dir = Path(arguments.profiles_dir) if arguments.profiles_dir else None
+    if profiles_dir is None and (project_dir / "profiles.yml").is_file():
+        profiles_dir = project_dir  # where `make install` writes it, whatever the current folder
+    try:
+        location = DbtLocation(project_dir, profiles_dir, arguments.target, arguments.vars)
+        written = write_report(location, out, arguments.images)
+    except (SpotifyEnrichmentError, OSError) as error:
+        stderr.write(f"error: report: {error}\n")
+        return EXIT_REPORT_FAILED
+    size = f"{written.bytes / 1024:,.0f} KiB"
+    stdout.write(f"report written: {written.path} ({size}, {written.seconds:.1f} s)\n")
+    stdout.flush()
+    return 0
 
 
 def read_ids(ids_file: str, stdin: TextIO) -> list[str]:
@@ -213,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _logging_to_stderr(getattr(arguments, "verbose", False)):
             if arguments.command == "fetch":
                 return run_fetch(arguments, sys.stdin, sys.stdout, sys.stderr)
+            if arguments.command == "report":
+                return run_report(arguments, sys.stdout, sys.stderr)
         return EXIT_BAD_INPUT  # argparse rejects unknown commands before this
     finally:
         if on_main_thread:

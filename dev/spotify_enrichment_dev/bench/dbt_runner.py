@@ -90,17 +90,26 @@ class BenchWarehouse:
 
     def run(self, *arguments: str) -> DbtCommand:
         """`dbt ARGUMENTS` with this warehouse's paths; raises DbtCommandError on a non-zero exit."""
+        return self.run_program(self.project.command(*arguments), f"dbt {' '.join(arguments)}")
+
+    def run_program(self, command: list[str], label: str) -> DbtCommand:
+        """Any command in this warehouse's environment (DuckDB path, target and log folders), timed."""
         project = self.project
         output_path = self.work_dir / "dbt_output.log"
         started_wall = time.time()
         started = time.perf_counter()
+        environ = {
+            **project.environ(),
+            "DBT_TARGET_PATH": str(project.target_path),
+            "DBT_LOG_PATH": str(project.log_path),
+        }
         with output_path.open("wb") as output:
             process = subprocess.Popen(
-                project.command(*arguments),
+                command,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=project.environ(),
+                env=environ,
             )
             try:
                 with PeakRssSampler(process.pid) as sampler:
@@ -115,7 +124,7 @@ class BenchWarehouse:
         text = output_path.read_text(encoding="utf-8", errors="replace")
         if process.returncode != 0:
             tail = text[-OUTPUT_TAIL_CHARS:]
-            raise DbtCommandError(f"`dbt {' '.join(arguments)}` failed (exit {process.returncode}):\n{tail}")
+            raise DbtCommandError(f"`{label}` failed (exit {process.returncode}):\n{tail}")
         peak_mb = max(sampler.peak_mb, round(usage.ru_maxrss * KB / 1024**2, 1))
         node_seconds = _node_seconds(project.target_path / "run_results.json", started_wall)
         return DbtCommand(

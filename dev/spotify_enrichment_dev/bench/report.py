@@ -39,6 +39,8 @@ TARGETS: tuple[Target, ...] = (
     Target("warehouse.incremental_ratio", "warehouse: incremental / full build", 0.2, False),
     Target("warehouse.peak_rss_mb", "warehouse: full build peak memory (MB)", 24 * MB_PER_GB, False),
     Target("load.lines_per_s", "load: landing lines per second", 200_000, True),
+    Target("report.seconds", "report: HTML report of the warehouse, seconds", 60, False),
+    Target("report.size_mb", "report: HTML file size (MB)", 20, False),
     Target("musicbrainz.requests_per_artist", "musicbrainz: requests per artist", 1.1, False),
     Target(
         "musicbrainz.share_of_allowance", "musicbrainz: share of the requests-per-second allowance", 0.9, True
@@ -85,6 +87,7 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("load.peak_rss_mb", "load: peak memory (MB)"),
     ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
     ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
+    ("report.peak_rss_mb", "report: peak memory (MB)"),
     ("musicbrainz.naive_requests_per_artist", "musicbrainz naive client: requests per artist"),
     ("musicbrainz.seconds", "musicbrainz: fetcher seconds"),
     ("musicbrainz.naive_seconds", "musicbrainz naive client: seconds"),

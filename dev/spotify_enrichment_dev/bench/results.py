@@ -75,6 +75,15 @@ class LoadFigures(TypedDict):
     lines_per_s_including_dbt_start: float
 
 
+class ReportFigures(TypedDict):
+    """The HTML report of the warehouse at scale (the CLI, dbt's parse included)."""
+
+    artists: int
+    seconds: float
+    size_mb: float
+    peak_rss_mb: float
+
+
 class MusicBrainzFigures(TypedDict):
     artists: int
     requests_per_second_setting: float
@@ -126,6 +135,7 @@ class BenchResults(TypedDict, total=False):
     musicbrainz: MusicBrainzFigures
     warehouse: WarehouseFigures
     load: LoadFigures
+    report: ReportFigures
     genres: GenresFigures
     machine: MachineFigures
     verdicts: list[dict[str, str]]
@@ -146,6 +156,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "peak_rss_mb",
     ),
     "load": ("lines", "lines_per_s", "peak_rss_mb"),
+    "report": ("artists", "seconds", "size_mb"),
     "musicbrainz": ("requests_per_artist", "share_of_allowance", "refused_503", "naive_requests_per_artist"),
     "genres": ("coverage_share", "similar_command_s", "similar_peak_rss_mb", "baseline_dense_s"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
@@ -16,6 +16,7 @@ from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.musicbrainz import run_musicbrainz
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
 from spotify_enrichment_dev.bench.report import render_table, verdicts
+from spotify_enrichment_dev.bench.report_at_scale import run_report
 from spotify_enrichment_dev.bench.requirements import require_bench_packages
 from spotify_enrichment_dev.bench.results import BenchResults, write_results
 from spotify_enrichment_dev.bench.scale import BenchScale
@@ -28,7 +29,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "genres")
+BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "report", "genres")
 Section = TypeVar("Section")
 
 
@@ -53,6 +54,23 @@ def _attempt(name: str, errors: dict[str, str], measure: Callable[[], Section]) 
         return None
     logger.info("benchmark %s took %.1f s", name, time.perf_counter() - started)
     return section
+
+
+# Benchmarks of one section each (the report reuses the warehouse benchmark's warehouse when it ran).
+SECTIONS: dict[str, Callable[[Path, BenchScale, Path], Any]] = {"report": run_report, "genres": run_genres}
+
+
+def _run_sections(
+    only: tuple[str, ...],
+    errors: dict[str, str],
+    results: BenchResults,
+    call: Callable[[Callable[[Path, BenchScale, Path], Any]], Any],
+) -> None:
+    for name, measure in SECTIONS.items():
+        if name in only:
+            section = _attempt(name, errors, lambda measure=measure: call(measure))
+            if section is not None:
+                results[name] = section  # type: ignore[literal-required]
 
 
 def _run_fetch_benchmarks(
@@ -120,10 +138,7 @@ def run_bench(
         measured = _attempt("warehouse", errors, lambda: run_warehouse(project_dir, scale, work_dir))
         if measured is not None:
             results["warehouse"], results["load"] = measured
-    if "genres" in only:
-        genres = _attempt("genres", errors, lambda: run_genres(project_dir, scale, work_dir))
-        if genres is not None:
-            results["genres"] = genres
+    _run_sections(only, errors, results, lambda measure: measure(project_dir, scale, work_dir))
 
     results["machine"] = describe_machine()
     results["total_seconds"] = round(time.perf_counter() - started, 1)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_enrichment_dev.bench.dbt_runner import BenchWarehouse
+from spotify_enrichment_dev.bench.dbt_runner import BenchWarehouse, DbtCommand
 from spotify_enrichment_dev.bench.landing_files import write_landing_file
 from spotify_enrichment_dev.bench.load import measure_empty_load, measure_load, run_loader
 from spotify_enrichment_dev.bench.results import LoadFigures, WarehouseFigures
@@ -81,12 +81,28 @@ def _hub_rows_enriched_since(warehouse: BenchWarehouse, since: datetime) -> int:
     return int(row[0]) if row else 0
 
 
-def run_warehouse(
-    project_dir: Path, scale: BenchScale, work_dir: Path
-) -> tuple[WarehouseFigures, LoadFigures]:
-    warehouse = BenchWarehouse(
+@dataclass(frozen=True)
+class EnrichedWarehouse:
+    """The warehouse at scale after its full build, and what it took to get there."""
+
+    warehouse: BenchWarehouse
+    data: GeneratedData
+    history: DbtCommand
+    empty_load: DbtCommand
+    load_figures: LoadFigures
+    full: DbtCommand
+    enriched_at: datetime
+
+
+def warehouse_of(project_dir: Path, work_dir: Path) -> BenchWarehouse:
+    return BenchWarehouse(
         project_dir=project_dir, work_dir=work_dir / "warehouse", landing_dir=work_dir / "landing"
     )
+
+
+def build_enriched_warehouse(project_dir: Path, scale: BenchScale, work_dir: Path) -> EnrichedWarehouse:
+    """Generate, load the history, enrich every artist from one landing file, full `dbt build`."""
+    warehouse = warehouse_of(project_dir, work_dir)
     warehouse.prepare()
     data = generate_data(
         project_dir,
@@ -121,6 +137,22 @@ def run_warehouse(
 
     full = warehouse.run("build")
     logger.info("full build: %.1f s, peak %.0f MB", full.seconds, full.peak_rss_mb)
+    return EnrichedWarehouse(warehouse, data, history, empty_load, load_figures, full, now)
+
+
+def run_warehouse(
+    project_dir: Path, scale: BenchScale, work_dir: Path
+) -> tuple[WarehouseFigures, LoadFigures]:
+    built = build_enriched_warehouse(project_dir, scale, work_dir)
+    warehouse, data, history, empty_load, full, now = (
+        built.warehouse,
+        built.data,
+        built.history,
+        built.empty_load,
+        built.full,
+        built.enriched_at,
+    )
+    load_figures = built.load_figures
 
     with data.catalogue.open(encoding="utf-8") as catalogue_lines:
         write_landing_file(

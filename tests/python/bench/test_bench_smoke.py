@@ -34,4 +34,7 @@ def test_smoke_run_writes_every_key_of_the_issue(tmp_path: Path) -> None:
     )
     assert written["load"]["lines"] >= SMOKE.warehouse_artists
     assert written["musicbrainz"]["artists"] == SMOKE.musicbrainz_artists
+    # the report ran on the warehouse benchmark's warehouse (its artists), not on one of its own
+    assert 0 < written["report"]["artists"] <= SMOKE.warehouse_artists
+    assert written["report"]["size_mb"] < 1
     assert {row["verdict"] for row in written["verdicts"]} <= {"met", "MISSED"}

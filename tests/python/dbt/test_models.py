@@ -255,6 +255,13 @@ def test_runbook_analyses_compile_and_answer_on_duckdb(green: tuple[DbtProject, 
         "enrichment_monitors",
         "listening_by_genre_family_per_month",
         "artists_like_x_in_my_library",
+        # the HTML report's figures (issue 15)
+        "enrichment_health",
+        "listening_by_month",
+        "popularity_distribution",
+        "follower_distribution",
+        "most_played_artists",
+        "not_found_artists",
     }
     # The fixture lake holds answers but no run: no run history, no failures.
     assert answers["enrichment_runs"] == [] and answers["enrichment_failures"] == []

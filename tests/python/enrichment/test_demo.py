@@ -85,6 +85,11 @@ def test_demo_enriches_every_artist_and_every_monitor_passes(tmp_path: Path) -> 
             """
         ).fetchone()
     assert min(seeded, families, similar, with_family) > 0
+    report = tmp_path / "target" / "report.html"
+    assert f"HTML report: {report}" in result.stdout.splitlines()[-1]
+    artists = re.search(r"artists in the hub:\s+(\d+)", output)
+    assert artists, output[-3000:]
+    assert f'id="headline-artists" value="{artists.group(1)}"' in report.read_text(encoding="utf-8")
 
 
 def test_demo_stops_the_emulator_when_a_step_fails_and_keeps_an_existing_warehouse(tmp_path: Path) -> None:
