@@ -95,8 +95,10 @@ def test_every_analysis_runs_under_dbt_show(
     with DbtWarehouse(DbtLocation(PROJECT_ROOT, built_warehouse.profiles_dir)) as warehouse:
         rows = {name: warehouse.analysis(name, 3) for name in analyses}
 
-    # artists_like_x_in_my_library asks about var artist_name, an artist the fixture need not have
-    empty = [name for name, shown in rows.items() if not shown and name != "artists_like_x_in_my_library"]
+    # artists_like_x_in_my_library asks about var artist_name, an artist the fixture need not have; the
+    # fixture warehouse is built from landing files, not by enrich_artists, so it has no run history
+    may_be_empty = {"artists_like_x_in_my_library", "enrichment_failures", "enrichment_runs"}
+    empty = [name for name, shown in rows.items() if not shown and name not in may_be_empty]
     assert empty == [], f"analyses with no row on the built fixture warehouse: {empty}"
     assert all(len(shown) <= 3 for shown in rows.values())
     # closed, the warehouse is free for the next process (dbt-duckdb keeps DuckDB open until then)

@@ -59,7 +59,9 @@ def write_history(duckdb_path: Path, artists: list[tuple[str, str]], seed: int) 
     connection, _ = contract_lake(duckdb_path)
     with connection:
         connection.executemany(
-            "insert into lake.lake_spotify__normalized_listening_history values (?, ?, ?, ?, ?, ?)", plays
+            "insert into lake.lake_spotify__normalized_listening_history"
+            " (playedAt, trackId, trackName, msPlayed, artistId, artistName) values (?, ?, ?, ?, ?, ?)",
+            plays,
         )
 
 
