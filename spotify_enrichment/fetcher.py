@@ -62,7 +62,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from spotify_enrichment.artist_ids import split_artist_ids
 from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
@@ -216,7 +216,12 @@ def _singles(artist_ids: Iterable[str]) -> list[_Work]:
 
 class _FetchRun:
     """One pass over a work list with a pool of worker threads; the caller's thread schedules work,
-    receives outcomes (`on_outcomes`) and reports progress."""
+    receives outcomes (`on_outcomes`) and reports progress. A subclass fetching another resource of
+    the Web API (tracks) names it and overrides `_get_several`, `_get_one` and `_record`."""
+
+    RESOURCE = "artists"  # the Web API path: GET /{RESOURCE}?ids=, GET /{RESOURCE}/{id}
+    ITEM = "artist"
+    NOT_FOUND_STATUSES: frozenset[int] = frozenset({404})
 
     def __init__(
         self,
@@ -262,9 +267,17 @@ class _FetchRun:
                 return
             self.api_mode = "single"
         logger.warning(
-            "GET /artists?ids= answered 403 (batch endpoint closed to Development Mode apps): "
-            "switching to single-artist calls for the rest of this run"
+            "GET /%s?ids= answered 403 (batch endpoint closed to Development Mode apps): "
+            "switching to single-%s calls for the rest of this run",
+            self.RESOURCE,
+            self.ITEM,
         )
+
+    def _get_several(self, ids: list[str]) -> list[Any]:
+        return self.client.get_several_artists(ids, stop=self.stop, breaker=self.breaker)
+
+    def _get_one(self, item_id: str) -> Any:
+        return self.client.get_artist(item_id, stop=self.stop, breaker=self.breaker)
 
     def _record(self, artist_id: str, artist: object, api_mode: ApiMode) -> ArtistOutcome:
         enriched_at = utc_timestamp()
@@ -305,15 +318,15 @@ class _FetchRun:
     def _process_batch(self, work: _Work) -> _WorkDone:
         ids = work.artist_ids
         try:
-            artists = self.client.get_several_artists(ids, stop=self.stop, breaker=self.breaker)
+            artists = self._get_several(ids)
         except SpotifyRequestError as error:
             if error.status == 403:
                 if self.settings.api_mode == "auto":
                     self._switch_to_single()
                     return _WorkDone(follow_up=_singles(ids))
                 raise SpotifyForbiddenError(
-                    f"GET /artists?ids= answered 403 ({error.api_message}); this app may not use the batch "
-                    "endpoint (Development Mode): set SPOTIFY_API_MODE=auto or single"
+                    f"GET /{self.RESOURCE}?ids= answered 403 ({error.api_message}); this app may not use "
+                    "the batch endpoint (Development Mode): set SPOTIFY_API_MODE=auto or single"
                 ) from None
             if error.status == 400 and len(ids) > 1:
                 middle = len(ids) // 2
@@ -330,14 +343,14 @@ class _FetchRun:
 
     def _process_single(self, artist_id: str) -> _WorkDone:
         try:
-            artist = self.client.get_artist(artist_id, stop=self.stop, breaker=self.breaker)
+            artist = self._get_one(artist_id)
         except SpotifyRequestError as error:
-            if error.status == 404:
+            if error.status in self.NOT_FOUND_STATUSES:
                 return _WorkDone(outcomes=[self._record(artist_id, None, "single")])
             if error.status == 403:
                 raise SpotifyForbiddenError(
-                    f"GET /artists/{{id}} answered 403 ({error.api_message}); check that the app behind "
-                    "SPOTIFY_CLIENT_ID may use the Web API"
+                    f"GET /{self.RESOURCE}/{{id}} answered 403 ({error.api_message}); check that the app "
+                    "behind SPOTIFY_CLIENT_ID may use the Web API"
                 ) from None
             return _WorkDone(outcomes=[ArtistOutcome(artist_id, "failed", reason=str(error))])
         return _WorkDone(outcomes=[self._record(artist_id, artist, "single")])

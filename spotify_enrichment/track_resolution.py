@@ -15,15 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from spotify_enrichment.errors import SpotifyForbiddenError, SpotifyRequestError, UnexpectedResponseError
+from spotify_enrichment.errors import UnexpectedResponseError
 from spotify_enrichment.fetcher import (
     ArtistOutcome,
     FetchProgress,
     FetchSummary,
     _FetchRun,
-    _singles,
-    _Work,
-    _WorkDone,
     fetch_to_landing,
 )
 from spotify_enrichment.records import SPOTIFY_ID_REGEX, TRACK_ARTISTS, ApiMode, TrackArtistsRecord
@@ -67,26 +64,20 @@ def not_found_track(*, track_id: str, resolved_at: str, run_id: str) -> TrackArt
 
 
 class TrackRun(_FetchRun):
-    """`_FetchRun` with the track endpoints: the scheduling, regimes and stops stay the fetcher's.
-    Until a batch has been answered, only one is in flight: in Development Mode the regime then costs
-    one 403, not one per concurrent batch (requests <= distinct tracks + 1)."""
+    """`_FetchRun` with the track endpoints: the scheduling, regimes (one batch probe while the regime
+    is unknown, so Development Mode costs one 403: requests <= distinct tracks + 1) and stops stay the
+    fetcher's. A 400 `invalid id` for a well-formed ID means Spotify cannot parse it and will never
+    answer it, so it counts as not found."""
 
-    _batch_answered = False
+    RESOURCE = "tracks"
+    ITEM = "track"
+    NOT_FOUND_STATUSES = frozenset({400, 404})
 
-    def _in_flight_limit(self) -> int:
-        if self.api_mode == "batch" and not self._batch_answered:
-            return 1
-        return super()._in_flight_limit()
+    def _get_several(self, ids: list[str]) -> list[Any]:
+        return self.client.get_several_tracks(ids, stop=self.stop, breaker=self.breaker)
 
-    def _switch_to_single(self) -> None:
-        with self._mode_lock:
-            if self.api_mode == "single":
-                return
-            self.api_mode = "single"
-        logger.warning(
-            "GET /tracks?ids= answered 403 (batch endpoint closed to Development Mode apps): "
-            "switching to single-track calls for the rest of this run"
-        )
+    def _get_one(self, item_id: str) -> Any:
+        return self.client.get_track(item_id, stop=self.stop, breaker=self.breaker)
 
     def _record(self, artist_id: str, artist: object, api_mode: ApiMode) -> ArtistOutcome:
         resolved_at = utc_timestamp()
@@ -98,41 +89,6 @@ class TrackRun(_FetchRun):
         except UnexpectedResponseError as error:
             return ArtistOutcome(artist_id, "failed", reason=str(error))
         return ArtistOutcome(artist_id, "ok", record)  # type: ignore[arg-type]
-
-    def _process_batch(self, work: _Work) -> _WorkDone:
-        ids = work.artist_ids
-        try:
-            tracks = self.client.get_several_tracks(ids, stop=self.stop, breaker=self.breaker)
-        except SpotifyRequestError as error:
-            if error.status == 403:
-                if self.settings.api_mode == "auto":
-                    self._switch_to_single()
-                    return _WorkDone(follow_up=_singles(ids))
-                raise SpotifyForbiddenError(
-                    f"GET /tracks?ids= answered 403 ({error.api_message}); this app may not use the batch "
-                    "endpoint (Development Mode): set SPOTIFY_API_MODE=auto or single"
-                ) from None
-            if error.status == 400 and len(ids) > 1:
-                middle = len(ids) // 2
-                return _WorkDone(follow_up=[_Work(ids[:middle], True), _Work(ids[middle:], True)])
-            return _WorkDone(outcomes=[ArtistOutcome(i, "failed", reason=str(error)) for i in ids])
-        self._batch_answered = True
-        return _WorkDone(outcomes=[self._record(i, t, "batch") for i, t in zip(ids, tracks, strict=True)])
-
-    def _process_single(self, artist_id: str) -> _WorkDone:
-        try:
-            track = self.client.get_track(artist_id, stop=self.stop, breaker=self.breaker)
-        except SpotifyRequestError as error:
-            if error.status in (400, 404):
-                # 400 `invalid id` for a well-formed ID: Spotify cannot parse it, it will never answer it.
-                return _WorkDone(outcomes=[self._record(artist_id, None, "single")])
-            if error.status == 403:
-                raise SpotifyForbiddenError(
-                    f"GET /tracks/{{id}} answered 403 ({error.api_message}); check that the app behind "
-                    "SPOTIFY_CLIENT_ID may use the Web API"
-                ) from None
-            return _WorkDone(outcomes=[ArtistOutcome(artist_id, "failed", reason=str(error))])
-        return _WorkDone(outcomes=[self._record(artist_id, track, "single")])
 
 
 def resolve_tracks_to_landing(
