@@ -1,0 +1,128 @@
+"""How `make pytest` spreads the suite over its pytest-xdist workers (`--dist loadgroup`).
+
+Groups: one per test module, so the two workers can share a folder (one worker per folder left the
+enrichment folder alone on one worker for most of the run); but the modules using one of the session
+fixtures in SHARED_SETUP (a warehouse prepared once, an emulator) form one group, named after the
+first of them, so that fixture is built once and not once per worker. Order: the costliest group
+first (longest-first scheduling), by the measured seconds of MODULE_SECONDS (an unlisted module: a
+second per test), so the workers end about together. The scheduler hands a worker its next group
+only when the worker is down to its last test, so no group waits behind a busy worker while the other
+is idle."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from xdist.scheduler import LoadGroupScheduling
+from xdist.workermanage import WorkerController
+
+# (folder, fixture): built once per worker that runs a test using it, so its users share a group.
+SHARED_SETUP = {
+    ("enrichment", "snapshots"): "demo history loaded, enriched against the emulator, dbt build",
+    ("bigquery", "bigquery_emulator"): "bqemulator started and its lake tables created",
+    ("emulator", "extended_emulator"): "an emulator serving the 11,518 real artists",
+    ("emulator", "development_emulator"): "the same, in Development Mode",
+}
+
+# Seconds of the heavy modules (setup included), measured with `pytest --durations=0 --junitxml` on a
+# shared 2-core machine: only their ratios matter, they decide the order and never a result. Update
+# them when a module's cost moves a lot (a new end-to-end test); a missing module only runs later.
+MODULE_SECONDS = {
+    "enrichment/test_enrich_artists_unreachable.py": 129,
+    "enrichment/test_musicbrainz_genres.py": 129,
+    "enrichment/test_enrich_artists.py": 122,
+    "enrichment/test_enrichment_runs.py": 116,
+    "enrichment/test_artist_id_normalisation.py": 101,
+    "bigquery/test_enrich_artists_bigquery.py": 97,
+    "enrichment/test_demo.py": 94,
+    "enrichment/test_genre_families_real_data.py": 71,
+    "bench/test_bench_smoke.py": 60,
+    "enrichment/test_load_artist_enrichment.py": 54,
+    "enrichment/test_enrich_artists_gcs.py": 51,
+    "dbt/test_models.py": 46,
+    "dbt/test_lake_tables.py": 38,
+    "dbt/test_monitors.py": 35,
+    "dbt/test_report.py": 29,
+    "dbt/test_listening_history_load.py": 17,
+    "dbt/test_backfill_monitors.py": 17,
+    "dbt/test_dbt_runner.py": 13,
+    "bigquery/test_remote_function.py": 11,
+    "emulator/test_emulator_faults.py": 8,
+    "bigquery/test_load_bigquery.py": 5,
+    "emulator/test_emulator_tracks.py": 5,
+    "enrichment/test_landing_contract.py": 1,
+}
+SECONDS_PER_UNLISTED_TEST = 1.0
+
+
+def _module(item: pytest.Item, tests_root: Path) -> str:
+    return item.path.relative_to(tests_root).as_posix()
+
+
+def _shared_fixtures(item: pytest.Item, folder: str) -> set[str]:
+    return {fixture for shared, fixture in SHARED_SETUP if shared == folder and fixture in item.fixturenames}
+
+
+def _groups_of_modules(modules: dict[str, list[pytest.Item]]) -> dict[str, str]:
+    """Module -> group: its own name, or the first of the modules it shares a fixture of SHARED_SETUP
+    with, directly or through others."""
+    group = {module: module for module in modules}
+
+    def root(module: str) -> str:
+        while group[module] != module:
+            module = group[module]
+        return module
+
+    user_of: dict[tuple[str, str], str] = {}
+    for module, module_items in modules.items():
+        folder = module.split("/", 1)[0]
+        for fixture in sorted(set().union(*(_shared_fixtures(item, folder) for item in module_items))):
+            first = user_of.setdefault((folder, fixture), module)
+            group[root(module)] = root(first)
+    return {module: root(module) for module in modules}
+
+
+def group_and_order(items: list[pytest.Item], tests_root: Path) -> list[pytest.Item]:
+    """Mark every item with its xdist group and return the items costliest group first (collection
+    order within a group, so module fixtures are set up once)."""
+    modules: dict[str, list[pytest.Item]] = defaultdict(list)
+    for item in items:
+        modules[_module(item, tests_root)].append(item)
+    group_of_module = _groups_of_modules(modules)
+    cost: dict[str, float] = defaultdict(float)
+    for module, module_items in modules.items():
+        seconds = MODULE_SECONDS.get(module, SECONDS_PER_UNLISTED_TEST * len(module_items))
+        cost[group_of_module[module]] += seconds
+    first_seen = {group: index for index, group in enumerate(dict.fromkeys(group_of_module.values()))}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group_of_module[_module(item, tests_root)]))
+    return sorted(
+        items,
+        key=lambda item: (
+            -cost[group_of_module[_module(item, tests_root)]],
+            first_seen[group_of_module[_module(item, tests_root)]],
+        ),
+    )
+
+
+class CostFirstGroupScheduling(LoadGroupScheduling):
+    """`--dist loadgroup` in collection order (the cost order above; xdist would otherwise reorder
+    the groups by their number of tests), one group ahead of a worker at most."""
+
+    def __init__(self, config: pytest.Config, log: object = None) -> None:
+        config.option.loadscopereorder = False
+        super().__init__(config, log)  # type: ignore[arg-type]
+
+    def _reschedule(self, node: WorkerController) -> None:
+        # xdist's own rule hands out the next group when a worker has 2 tests left; a worker holds its
+        # last test until it knows the next one (or shuts down), so 1 is the latest moment.
+        if node.shutting_down:
+            return
+        if not self.workqueue:
+            node.shutdown()
+            return
+        if self._pending_of(self.assigned_work[node]) > 1:
+            return
+        self._assign_work_unit(node)
