@@ -64,18 +64,23 @@
         'seconds': 0, 'api_mode': none, 'stop_reason': none, 'message': none, 'retry_not_before': none
     } %}
     {% set loaded = {} %}
+    {% set until = spotify_enrichment.bigquery_landing_timestamp(memory.retry_not_before)
+        if memory.retry_not_before is not none else none %}
+    {#- A run that sends nothing learns nothing new: the earlier wait still holds for the next run. -#}
+    {% do record.update({'retry_not_before': until}) %}
     {% if waiting %}
-        {% set until = spotify_enrichment.bigquery_landing_timestamp(memory.retry_not_before) %}
         {% do summary.update({'stop_reason': 'waiting', 'message':
             "Spotify asked to wait until " ~ until ~ "; nothing was sent"}) %}
-        {#- A run that sent nothing learned nothing new: the earlier wait still holds for the next run. -#}
-        {% do record.update({'stop_reason': 'waiting', 'retry_not_before': until, 'message': summary.message}) %}
+        {% do record.update({'stop_reason': 'waiting', 'message': summary.message}) %}
         {{ log("enrich_artists: " ~ summary.message ~ " (" ~ (due - invalid) ~ " artists wait; run again after"
             ~ " that time, or pass force: true)", info=true) }}
     {% elif due - invalid == 0 %}
         {{ log("enrich_artists: no artists to enrich (mode " ~ mode ~ "); the Spotify API was not called", info=true) }}
     {% endif %}
     {% set asked = not waiting and due - invalid > 0 %}
+    {% if asked %}
+        {% do record.update({'retry_not_before': none}) %}
+    {% endif %}
     {% set statement_sql = dict(spotify_enrichment.bigquery_enrichment_statements(worklist_sql, run, record, asked)) %}
     {% if asked %}
         {{ log("enrich_artists: mode " ~ mode ~ ": asking " ~ (due - invalid) ~ " artists through "

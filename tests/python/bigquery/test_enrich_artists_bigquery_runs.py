@@ -242,7 +242,7 @@ def test_a_stopped_run_records_its_run_its_failures_and_fails(
 
 
 def test_a_held_lock_fails_the_next_run_naming_its_owner_and_an_expired_one_is_taken_over(
-    stopped_run: dict[str, Any], warehouse: Warehouse
+    stopped_run: dict[str, Any], warehouse: Warehouse, function_replies: dict[str, Any]
 ) -> None:
     lock = f"`{LAKE}.lake_enrichment__run_lock`"
     warehouse.client.query(
@@ -263,13 +263,22 @@ def test_a_held_lock_fails_the_next_run_naming_its_owner_and_an_expired_one_is_t
         f"update {lock} set expiresAt = timestamp_sub(current_timestamp(), interval 1 minute)"  # noqa: S608
         " where lockName = 'enrichment'"
     ).result()
-    waited = warehouse.run(stand_in=None, mode="incremental")
+    # Nothing is stale: a run with nothing to do, whose record keeps the earlier wait.
+    waited = warehouse.run(stand_in=None, mode="refresh")
 
     assert waited.ok, waited.output
+    assert "no artists to enrich (mode refresh)" in waited.output
     assert "took over the run lock of run other-run-1 (job@example.com" in waited.output
     holders = warehouse.rows(f"select runId from {lock}")  # noqa: S608
     assert holders == [{"runId": None}]  # freed at the end
     assert warehouse.load_exports()["rows_by_record_type"] == {"enrichment_runs": 1}
+    (idle,) = warehouse.rows(
+        f"select stopReason, requested, retryNotBefore from `{LAKE}.lake_enrichment__runs`"  # noqa: S608
+        " where mode = 'refresh'"
+    )
+    until = json.loads(function_replies["replies"][function_replies["ids"][1]])["retryNotBefore"]
+    assert (idle["stopReason"], idle["requested"]) == (None, 0)
+    assert idle["retryNotBefore"].strftime("%Y-%m-%dT%H:%M:%SZ") == until
 
 
 def test_before_retry_not_before_a_run_sends_nothing_exits_0_and_keeps_the_wait(
