@@ -18,7 +18,7 @@ from history_helpers import RealHistory
 from spotify_enrichment_dev.emulator_process import EmulatorProcess
 
 # The first entries of the export keep the test cheap; still hundreds of distinct pairs.
-ENTRIES = 1500
+ENTRIES = 600
 TWIN_ARTIST = "TwinArtist000000000001"
 TWIN_FEATURE = "TwinFeature00000000001"
 QUOTE_ARTIST = "QuoteArtist00000000001"
