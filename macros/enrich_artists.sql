@@ -95,8 +95,9 @@
     {% set sources = sources or spotify_enrichment.enrichment_sources() %}
     {#- Plays without artist IDs (Spotify's data export) name their artists once their tracks are resolved
         (Spotify calls, so not on a MusicBrainz-only run). -#}
+    {% set unresolved = {'due': 0, 'searches_due': 0} %}
     {% if 'spotify' in sources %}
-        {% do spotify_enrichment.resolve_track_artists(dry_run=dry_run) %}
+        {% do unresolved.update(spotify_enrichment.resolve_track_artists(dry_run=dry_run)) %}
     {% endif %}
     {% set worklists = {} %}
     {% for source in sources %}
@@ -110,9 +111,17 @@
             {{ log("enrich_artists: " ~ source ~ ":", info=true) }}
             {% do spotify_enrichment.log_worklist_preview(worklists[source].sql, mode, worklists[source].due) %}
         {% endfor %}
+        {#- A fresh export names no artist until its tracks are resolved: the counts above are not all. -#}
+        {% if unresolved.due or unresolved.searches_due %}
+            {{ log("enrich_artists: dry run: not counted above: the artists of the plays of " ~ unresolved.due
+                ~ " tracks not resolved yet and of " ~ unresolved.searches_due ~ " account-data (track, artist) "
+                ~ "pairs not searched yet; they are known only once a run resolves them (" ~ unresolved.due
+                ~ " track requests at most in Development Mode, one search per pair)", info=true) }}
+        {% endif %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
         {{ return({'mode': mode, 'dry_run': true, 'due': worklists.get('spotify', {}).get('due'),
-                   'due_by_source': worklists}) }}
+                   'due_by_source': worklists, 'tracks_due': unresolved.due,
+                   'searches_due': unresolved.searches_due}) }}
     {% endif %}
 
     {% set result = spotify_enrichment.duckdb_enrich_artists_locked(mode, sources, worklists, landing, force) %}
