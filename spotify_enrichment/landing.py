@@ -59,6 +59,25 @@ def landing_name_pattern(record_type: RecordType) -> re.Pattern[str]:
 
 LANDING_FILE_NAME = landing_name_pattern(ARTIST_ENRICHMENT)
 LANDING_NAMES = {record_type.name: landing_name_pattern(record_type) for record_type in RECORD_TYPES.values()}
+
+
+def bigquery_export_name_pattern(record_type: RecordType) -> re.Pattern[str]:
+    """The names of the files BigQuery's EXPORT DATA writes for `record_type` to the macro's
+    `{stamp}_{run}_{owner}_*{suffix}` (bigquery_enrichment_run): BigQuery numbers each file in place of
+    the `*`. A fetcher's name never has a part after its owner, so no fetched file has this name."""
+    suffix = re.escape(record_type.landing_suffix)
+    return re.compile(rf"\d{{8}}T\d{{6}}Z_{_RUN_TAG}_{WAREHOUSE_ID_REGEX}_[0-9]+{suffix}")
+
+
+BIGQUERY_EXPORT_NAMES = tuple(bigquery_export_name_pattern(rt) for rt in RECORD_TYPES.values())
+
+
+def is_bigquery_export(name: str) -> bool:
+    """True when a landing file name is one BigQuery's EXPORT DATA wrote (see `contract.from_bigquery_export`
+    for what that changes)."""
+    return any(pattern.fullmatch(name) for pattern in BIGQUERY_EXPORT_NAMES)
+
+
 # `{stamp}_{token}_{owner}_...`: the owner is 8 hex digits naming the warehouse whose run landed the file
 # (`landing_owner` in the dbt macros), so warehouses sharing one landing location each load their own.
 OWNER = re.compile(WAREHOUSE_ID_REGEX)

@@ -11,6 +11,8 @@
          left when Spotify stopped the run;
       3. EXPORT DATA of the records, and of one failure record per failed artist, as JSONL to
          gs://{bucket}/spotify/landing/{YYYYMMDDTHHMMSSZ}_{run}_{owner}_*_{record type}.jsonl;
+         BigQuery writes each INT64 there as a JSON string, which the loader takes as a number in
+         files of this name only (landing.is_bigquery_export, contract.from_bigquery_export);
       4. the load step, the same as on DuckDB (load_artist_enrichment: ledger by file checksum, line
          check, insert, archive or quarantine), run by the remote function spotify_landing_load;
       5. EXPORT DATA of the run record (also for a run that waited or found nothing to do) and a
@@ -208,6 +210,7 @@
     {% set bucket = spotify_enrichment.bigquery_landing_bucket() %}
     {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
     {% set scratch_prefix = enrichment.database ~ '.' ~ enrichment.schema ~ '.lake_spotify__artist_enrichment_' %}
+    {#- The `_*` right after the owner is how the loader knows BigQuery's exports (landing.is_bigquery_export). -#}
     {% set run = {
         'stamp': stamp,
         'run_id': 'bq_' ~ stamp ~ '_' ~ (invocation_id | replace('-', ''))[:12],

@@ -20,6 +20,7 @@ from sqlfluff.api import APIParsingError
 from support.dbt_runner import DbtProject, DbtResult, dbt_project
 from support.remote_function_server import RemoteFunctionServer
 
+from spotify_enrichment.landing import is_bigquery_export
 from spotify_enrichment.loader import record_type_of
 from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
@@ -187,6 +188,11 @@ def test_the_statements_call_the_function_and_export_under_a_name_the_loader_tak
     assert re.search(rf"`{LAKE}\.spotify_artist_enrichment`\(artistId\) as answer", statements["answers"])
     assert "regexp_contains(artistId, r'^[0-9A-Za-z]{22}$')" in statements["answers"]
     assert re.search(rf"uri = '{pattern}'", statements["export"])
+    # BigQuery numbers the `*` of each file it writes; the loader must know every one as an export.
+    for name in ("export", "failures", "run_record"):
+        uri = re.search(r"uri = '([^']+)'", statements[name])
+        assert uri is not None
+        assert is_bigquery_export(uri.group(1).rsplit("/", 1)[1].replace("*", "000000000000")), name
 
 
 def test_dry_run_writes_nothing(dry_runs: DryRuns) -> None:
