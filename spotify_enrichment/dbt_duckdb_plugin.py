@@ -20,7 +20,8 @@ worklist query, never as SQL text.
     musicbrainz_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner)
         -> JSON MusicBrainzSummary
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
-    spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner, memory_json)
+        -> JSON FetchSummary
     spotify_load_history(path, relations_json, replace) -> JSON HistoryLoadSummary, or {"error": message}
     spotify_unload_history(source_file, relations_json) -> JSON UnloadSummary, or {"error": message}
 """
@@ -231,7 +232,10 @@ def land_run(landing_uri: str, project_dir: str, run_json: str, owner: str | Non
         retry_not_before=wait_until,
     )
     failures = runs.failure_records(
-        record["source"], record["runId"], summary.get("failed_reasons") or {}, failed_at=now
+        record["source"],
+        record["runId"],
+        runs.summary_counts(summary).get("failed_reasons") or {},
+        failed_at=now,
     )
     try:
         store = open_store(loader.resolve_landing_uri(landing_uri, project_dir))
@@ -282,11 +286,16 @@ def load_landing(
     return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run), owner=owner).to_json()
 
 
-def resolve_tracks(
-    track_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+def resolve_tracks(  # noqa: PLR0917 (a SQL function: positional arguments only)
+    track_ids: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+    memory_json: str | None = None,
 ) -> str:
     """`fetch_artists` for tracks (source `spotify_tracks`): resolve them to their artists and land them."""
-    return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner)
+    return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner, memory_json)
 
 
 def load_history(connection: DuckDBPyConnection, path: str, relations_json: str, replace: bool) -> str:
@@ -322,7 +331,10 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
         fetch_musicbrainz,
         [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
     ),
-    "spotify_resolve_tracks": (resolve_tracks, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_resolve_tracks": (
+        resolve_tracks,
+        [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
