@@ -78,7 +78,8 @@
 {#-
     Record one run of `source`: land its run record and failure records (spotify_land_run) and load
     them. summary: the fetcher's summary keys; loaded: the load of the run's answers (its rows of the
-    source's record type go into rowsLoaded). Returns the second load's summary.
+    source's record type go into rowsLoaded; all its rows when it does not count them by record type).
+    Returns the second load's summary.
 -#}
 {% macro record_enrichment_run(landing, source, mode, summary, loaded, retry_not_before=none) %}
     {% if not spotify_enrichment.land_enrichment_run(landing, source, mode, summary, loaded, retry_not_before) %}
@@ -99,7 +100,8 @@
         'source': source,
         'mode': mode,
         'summary': summary,
-        'rows_loaded': loaded.get('rows_by_record_type', {}).get(record_type, 0),
+        'rows_loaded': (loaded.rows_by_record_type.get(record_type, 0) if 'rows_by_record_type' in loaded
+                        else loaded.get('rows', 0)),
         'landing_file': spotify_enrichment.landed_file_now(summary.file, loaded) if summary.file else none,
         'retry_not_before': retry_not_before,
     } %}
