@@ -213,10 +213,13 @@ def land_run(landing_uri: str, project_dir: str, run_json: str, owner: str | Non
         raise BadInputError("run_json must be an object with a summary object")
     summary = run["summary"]
     now = datetime.now(UTC)
-    try:
-        key: str | None = runs.client_key(_settings(project_dir).client_id)
-    except SettingsError:
-        key = None
+    # Spotify's credentials name Spotify's runs (artists and tracks); MusicBrainz needs none.
+    key: str | None = None
+    if run.get("source") != "musicbrainz":
+        try:
+            key = runs.client_key(_settings(project_dir).client_id)
+        except SettingsError:
+            key = None
     retry_not_before = run.get("retry_not_before")
     wait_until = datetime.fromisoformat(retry_not_before) if retry_not_before else None
     if wait_until is not None and wait_until.tzinfo is None:

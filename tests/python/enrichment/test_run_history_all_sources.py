@@ -243,13 +243,15 @@ def test_a_musicbrainz_403_stop_is_recorded_and_spotify_has_its_own_row(
     assert result.returncode != 0
     assert "musicbrainz: the run stopped (forbidden)" in result.output
     runs = history_only.query(
-        "select source, stopReason, requests, message from lake.lake_enrichment__runs order by source"
+        "select source, stopReason, requests, message, clientKey"
+        " from lake.lake_enrichment__runs order by source"
     )
-    assert [(source, stop) for source, stop, _, _ in runs] == [
+    assert [(source, stop) for source, stop, *_ in runs] == [
         ("musicbrainz", "forbidden"),
         ("spotify", None),
     ]
     assert runs[0][2] == 1 and "MUSICBRAINZ_USER_AGENT" in runs[0][3]
+    assert runs[0][4] is None and runs[1][4] is not None, "Spotify's client key names Spotify's runs only"
     hub_runs = history_only.dbt(
         "build", "--select", "lake_enrichment__stg_runs+", vars={"landing_uri": history_only.landing_uri}
     )
