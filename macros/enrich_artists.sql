@@ -95,11 +95,13 @@
     {% set sources = sources or spotify_enrichment.enrichment_sources() %}
     {#- Plays without artist IDs (Spotify's data export) name their artists once their tracks are resolved
         (Spotify calls, so not on a MusicBrainz-only run). -#}
+    {% set unresolved = {'due': 0, 'searches_due': 0} %}
     {% if 'spotify' in sources %}
         {% set tracks = spotify_enrichment.resolve_track_artists_run(dry_run=dry_run, force=force) %}
         {% if tracks.problems %}
             {% do exceptions.raise_compiler_error("resolve_track_artists: " ~ (tracks.problems | join("; "))) %}
         {% endif %}
+        {% do unresolved.update(tracks) %}
     {% endif %}
     {% set worklists = {} %}
     {% for source in sources %}
@@ -113,9 +115,17 @@
             {{ log("enrich_artists: " ~ source ~ ":", info=true) }}
             {% do spotify_enrichment.log_worklist_preview(worklists[source].sql, mode, worklists[source].due) %}
         {% endfor %}
+        {#- A fresh export names no artist until its tracks are resolved: the counts above are not all. -#}
+        {% if unresolved.due or unresolved.searches_due %}
+            {{ log("enrich_artists: dry run: not counted above: the artists of the plays of " ~ unresolved.due
+                ~ " tracks not resolved yet and of " ~ unresolved.searches_due ~ " account-data (track, artist) "
+                ~ "pairs not searched yet; they are known only once a run resolves them (" ~ unresolved.due
+                ~ " track requests at most in Development Mode, one search per pair)", info=true) }}
+        {% endif %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
         {{ return({'mode': mode, 'dry_run': true, 'due': worklists.get('spotify', {}).get('due'),
-                   'due_by_source': worklists}) }}
+                   'due_by_source': worklists, 'tracks_due': unresolved.due,
+                   'searches_due': unresolved.searches_due}) }}
     {% endif %}
 
     {% set result = spotify_enrichment.duckdb_enrich_artists_locked(mode, sources, worklists, landing, force) %}

@@ -38,7 +38,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from spotify_enrichment_dev.dbt_runner import DbtProject  # noqa: E402
-from spotify_enrichment_dev.demo_data import generator_command  # noqa: E402
+from spotify_enrichment_dev.demo_data import TRACKS_FILE, generator_command  # noqa: E402
 from spotify_enrichment_dev.emulator_process import EmulatorProcess, MusicBrainzEmulatorProcess  # noqa: E402
 
 logger = logging.getLogger("demo")
@@ -266,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         generate_demo_data(data_dir, options.artists, options.plays, options.seed, environ)
         logger.info("==> start the Spotify emulator (%s quota) and the MusicBrainz emulator", options.quota)
         with (
-            EmulatorProcess(data_dir / "catalogue.jsonl", quota=options.quota) as emulator,
+            EmulatorProcess(
+                data_dir / "catalogue.jsonl",
+                quota=options.quota,
+                extra_args=["--tracks", str(data_dir / TRACKS_FILE)],
+            ) as emulator,
             MusicBrainzEmulatorProcess(
                 data_dir / "musicbrainz_catalogue.jsonl", rate_limit=DEMO_MUSICBRAINZ_RATE, burst=2
             ) as musicbrainz,

@@ -22,6 +22,8 @@ worklist query, never as SQL text.
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
     spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner, memory_json)
         -> JSON FetchSummary
+    spotify_search_tracks(track_names VARCHAR[], artist_names VARCHAR[], landing_uri, run_id, project_dir,
+                          owner) -> JSON FetchSummary (one GET /search per pair)
     spotify_load_history(path, relations_json, replace) -> JSON HistoryLoadSummary, or {"error": message}
     spotify_unload_history(source_file, relations_json) -> JSON UnloadSummary, or {"error": message}
 """
@@ -51,6 +53,7 @@ from spotify_enrichment.records import ENRICHMENT_FAILURES, ENRICHMENT_RUNS
 from spotify_enrichment.run_lock import RunLock
 from spotify_enrichment.settings import Settings, load_settings
 from spotify_enrichment.track_resolution import resolve_tracks_to_landing
+from spotify_enrichment.track_search import search_tracks_to_landing
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 logger = logging.getLogger(__name__)
@@ -301,6 +304,19 @@ def resolve_tracks(  # noqa: PLR0917 (a SQL function: positional arguments only)
     return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner, memory_json)
 
 
+def search_tracks(  # noqa: PLR0917 (a SQL function: positional arguments only)
+    track_names: list[str] | None,
+    artist_names: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+) -> str:
+    """`fetch_artists` for account-data plays: one search per (track name, artist name) pair, landed."""
+    pairs = list(zip(track_names or [], artist_names or [], strict=True))
+    return _fetch(search_tracks_to_landing, pairs, landing_uri, run_id, project_dir, owner)  # type: ignore[arg-type]
+
+
 def load_history(connection: DuckDBPyConnection, path: str, relations_json: str, replace: bool) -> str:
     """The whole `load_listening_history`; bad input answers {"error": message} for the macro to raise."""
     try:
@@ -337,6 +353,10 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
     "spotify_resolve_tracks": (
         resolve_tracks,
         [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
+    "spotify_search_tracks": (
+        search_tracks,
+        [list_type(VARCHAR), list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
     ),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.

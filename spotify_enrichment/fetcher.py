@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from spotify_enrichment.artist_ids import split_artist_ids
+from spotify_enrichment.artist_ids import ArtistIdSplit, split_artist_ids
 from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
 from spotify_enrichment.contract import RecordType, json_line
 from spotify_enrichment.errors import (
@@ -554,25 +554,27 @@ def fetch_to_landing(
     owner: str | None = None,
     api_regime: ApiMode | None = None,
     record_type: RecordType = ARTIST_ENRICHMENT,
-    run_class: type[_FetchRun] = _FetchRun,
+    run_class: Callable[..., _FetchRun] = _FetchRun,
+    split: Callable[[Iterable[str]], ArtistIdSplit] = split_artist_ids,
 ) -> FetchSummary:
     """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
     name, so warehouses that share a landing location leave each other's files alone. `api_regime`
     is what earlier runs learned of these credentials (`single`: no batch request is sent). Another
-    resource (tracks: `track_resolution`) passes its record type and its `_FetchRun` subclass."""
+    resource (tracks: `track_resolution`, searches: `track_search`) passes its record type, its
+    `_FetchRun` subclass and, when its items are not Spotify IDs, how to tell the valid ones (`split`)."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = checked_run_id(run_id)
-    split = split_artist_ids(artist_ids)
-    if split.invalid:
-        shown = ", ".join(repr(value) for value in split.invalid[:20])
-        more = f" and {len(split.invalid) - 20} more" if len(split.invalid) > 20 else ""
-        logger.warning("%d malformed artist IDs are not sent: %s%s", len(split.invalid), shown, more)
+    split_ids = split(artist_ids)
+    if split_ids.invalid:
+        shown = ", ".join(repr(value) for value in split_ids.invalid[:20])
+        more = f" and {len(split_ids.invalid) - 20} more" if len(split_ids.invalid) > 20 else ""
+        logger.warning("%d malformed items are not sent: %s%s", len(split_ids.invalid), shown, more)
     store = open_store(landing_uri)
     recovered = recover_partials(store)
     recovered_status = landed_statuses(store, owner, record_type)
-    worklist = [artist_id for artist_id in split.valid if artist_id not in recovered_status]
-    recovered_here = [artist_id for artist_id in split.valid if artist_id in recovered_status]
+    worklist = [artist_id for artist_id in split_ids.valid if artist_id not in recovered_status]
+    recovered_here = [artist_id for artist_id in split_ids.valid if artist_id in recovered_status]
     if recovered_here:
         logger.info(
             "%d artists already have answers in landing files not loaded yet; not asking again",
@@ -580,16 +582,16 @@ def fetch_to_landing(
         )
 
     summary = FetchSummary(
-        requested=len(split.valid),
-        invalid=len(split.invalid),
-        invalid_ids=list(split.invalid),
+        requested=len(split_ids.valid),
+        invalid=len(split_ids.invalid),
+        invalid_ids=list(split_ids.invalid),
         recovered=len(recovered_here),
         recovered_files=[part.file for part in recovered if part.file],
         run_id=run_id,
         started_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     for artist_id in recovered_here:
-        if recovered_status[artist_id] == "ok":
+        if recovered_status[artist_id] != "not_found":
             summary.ok += 1
         else:
             summary.not_found += 1

@@ -114,7 +114,7 @@ def test_failing_tracks_are_recorded_retried_with_backoff_and_reported_after_n_a
         api.reset_stats()
         second = _resolve(export_warehouse, **no_backoff)
         assert second.returncode != 0, "every track it asked failed"
-        assert "the run stopped (all_failed)" in second.output
+        assert "the tracks run stopped (all_failed)" in second.output
         assert set(api.stats()["ids_requested"]) == set(failing)
         assert len(_failures(export_warehouse, "spotify_tracks")) == 2 * FAILING_TRACKS
         assert (
@@ -162,7 +162,7 @@ def test_a_track_resolution_stopped_by_retry_after_waits_and_the_artists_wait_wi
         export_warehouse.env = base_environ(api)
         first = export_warehouse.enrich(mode="backfill")
         assert first.returncode != 0, "a quota stop fails the run that met it"
-        assert "resolve_track_artists: the run stopped (quota)" in first.output, first.output
+        assert "resolve_track_artists: the tracks run stopped (quota)" in first.output, first.output
         (stopped,) = _runs(export_warehouse, "spotify_tracks")
         assert stopped["stopReason"] == "quota" and 0 < stopped["ok"] < TRACKS
         wait_until = stopped["retryNotBefore"]
