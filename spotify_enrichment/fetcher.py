@@ -20,7 +20,7 @@ Public API (other modules code against this; keep it stable):
     so far landed. Raises `SettingsError`/`BadInputError` only for unusable arguments, `LandingError`
     when the store fails (naming the location).
 
-`FetchSummary` (dataclass): requested, ok, not_found, failed, invalid (counts), invalid_ids,
+`FetchSummary` (a `run_summary.RunSummary`): requested, ok, not_found, failed, invalid (counts), invalid_ids,
     failed_ids, failed_reasons ({id: reason}), skipped (not asked because the run stopped),
     recovered (artists not asked because an earlier run's answer waits in a landing file the loader
     has not taken yet, including partial files of crashed runs, which are landed first; they count
@@ -32,7 +32,7 @@ Public API (other modules code against this; keep it stable):
     the run time limit, 5 Spotify unreachable or every artist asked failed), requests, rate_limited
     (count of 429 answers), run_id, started_at, api_regime (what the run knows at its end of the
     credentials' regime: "single", "batch" or None; `runs.run_record` stores it). `.to_json()` gives one
-    JSON line.
+    JSON line (with `run`: the run record's counts).
 
 `FetchProgress` (dataclass) passed to the `progress` callback: done, total, ok, not_found, failed,
     requests, rate_limited, seconds, artists_per_second, api_mode.
@@ -51,7 +51,6 @@ Public API (other modules code against this; keep it stable):
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -60,7 +59,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -89,6 +88,7 @@ from spotify_enrichment.landing import (
     recover_partials,
 )
 from spotify_enrichment.records import ARTIST_ENRICHMENT, RUN_ID_REGEX, ApiMode, LandingRecord
+from spotify_enrichment.run_summary import RunSummary
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import (
     artist_to_record,
@@ -158,36 +158,15 @@ class FetchResult:
 
 
 @dataclass
-class FetchSummary:
-    requested: int = 0
-    ok: int = 0
+class FetchSummary(RunSummary):
     not_found: int = 0
-    failed: int = 0
-    invalid: int = 0
-    skipped: int = 0
-    recovered: int = 0
-    invalid_ids: list[str] = field(default_factory=list)
-    failed_ids: list[str] = field(default_factory=list)
-    failed_reasons: dict[str, str] = field(default_factory=dict)
-    file: str | None = None
-    recovered_files: list[str] = field(default_factory=list)
-    seconds: float = 0.0
     api_mode: ApiMode = "batch"
-    stop_reason: StopReason | None = None
+    stop_reason: StopReason | None = None  # type: ignore[assignment]
     retry_after_seconds: float | None = None
-    message: str = ""
-    exit_code: int = EXIT_OK
-    requests: int = 0
     rate_limited: int = 0
-    run_id: str = ""
-    started_at: str = ""
     # What the run knows at its end of the credentials' API regime: "single" once the batch endpoint
     # was refused (or remembered so), "batch" once it answered; None when nothing was learned.
     api_regime: ApiMode | None = None
-
-    def to_json(self) -> str:
-        """One JSON line (no newline)."""
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,13 @@ from spotify_enrichment.contract import RecordType
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing import (
     ARCHIVE_PREFIX,
+    ERROR_REPORT_SUFFIX,
     LANDING_PREFIX,
     QUARANTINE_PREFIX,
     LandingStore,
     LocalStore,
     belongs_to,
+    free_target_key,
     is_bigquery_export,
     open_store,
 )
@@ -41,7 +43,6 @@ from spotify_enrichment.records import RECORD_TYPES
 logger = logging.getLogger(__name__)
 
 DESTINATIONS = {"archive": ARCHIVE_PREFIX, "quarantine": QUARANTINE_PREFIX}
-ERROR_REPORT_SUFFIX = ".errors.txt"
 _CHUNK_BYTES = 8 << 20
 
 
@@ -200,17 +201,6 @@ def staged_file(store: LandingStore, name: str, record_type: RecordType) -> Iter
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _free_target_key(store_keys: set[str], prefix: str, name: str) -> str:
-    """`prefix + name`, or `prefix + stem.N.jsonl` when that name is taken (nothing is overwritten)."""
-    key = prefix + name
-    stem = name.removesuffix(".jsonl")
-    number = 1
-    while key in store_keys:
-        key = f"{prefix}{stem}.{number}.jsonl"
-        number += 1
-    return key
-
-
 def move_landing_file(
     store: LandingStore, name: str, destination: str, *, error_report: str | None = None
 ) -> str:
@@ -220,7 +210,7 @@ def move_landing_file(
         raise BadInputError(f"destination {destination!r} is not one of {', '.join(DESTINATIONS)}")
     source_key = LANDING_PREFIX + name
     prefix = DESTINATIONS[destination]
-    target_key = _free_target_key(set(store.list(prefix)), prefix, name)
+    target_key = free_target_key(set(store.list(prefix)), prefix, name)
     if error_report:
         store.write_bytes(
             target_key.removesuffix(".jsonl") + ERROR_REPORT_SUFFIX, (error_report + "\n").encode()
