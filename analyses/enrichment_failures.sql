@@ -1,14 +1,21 @@
--- Runbook: the Spotify artists that failed since their last answer, with their attempts and next
+-- Runbook: the items of every source (Spotify artists, MusicBrainz artists, tracks resolved to
+-- artists: source spotify_tracks) that failed since their last answer, with their attempts and next
 -- attempt; those at var enrichment_max_attempts are no longer asked (fix the cause, then delete their
 -- rows from lake_enrichment__failures to have them asked again).
-{% set enrichment = source('lake_spotify', 'lake_spotify__normalized_artist_enrichment') %}
+{% set states = [] %}
+{% for item_source in ['spotify', 'musicbrainz', 'spotify_tracks'] %}
+    {% do states.append(
+        "select '" ~ item_source ~ "' as itemSource, source_retry_state.* from ("
+        ~ spotify_enrichment.failure_retry_state_sql(
+            item_source, spotify_enrichment.enrichment_source_answers_sql(item_source)
+        ) ~ ") as source_retry_state"
+    ) %}
+{% endfor %}
 
 with
 
 retry_state as (
-    {{ spotify_enrichment.failure_retry_state_sql(
-        'spotify', 'select artistId as itemId, enrichedAt as answeredAt from ' ~ enrichment
-    ) | indent(4) }}
+    {{ states | join('\nunion all\n') | indent(4) }}
 ),
 
 failures as (
@@ -17,16 +24,17 @@ failures as (
 
 last_reasons as (
     select
+        source as itemSource,
         itemId,
         {{ spotify_enrichment.arg_max('reason', 'failedAt') }} as lastReason
     from failures
-    where source = 'spotify'
-    group by itemId
+    group by source, itemId
 ),
 
 final as (
     select
-        retry_state.itemId as artistId,
+        retry_state.itemSource,
+        retry_state.itemId,
         retry_state.failedAttempts,
         retry_state.lastFailedAt,
         retry_state.nextAttemptAt,
@@ -34,8 +42,9 @@ final as (
         last_reasons.lastReason
     from retry_state
     left join last_reasons
-        on retry_state.itemId = last_reasons.itemId
+        on
+            retry_state.itemSource = last_reasons.itemSource
+            and retry_state.itemId = last_reasons.itemId
 )
 
 select * from final
-order by failedAttempts desc, lastFailedAt desc

@@ -95,8 +95,13 @@
     {% set sources = sources or spotify_enrichment.enrichment_sources() %}
     {#- Plays without artist IDs (Spotify's data export) name their artists once their tracks are resolved
         (Spotify calls, so not on a MusicBrainz-only run). -#}
+    {% set unresolved = {'due': 0, 'searches_due': 0} %}
     {% if 'spotify' in sources %}
-        {% do spotify_enrichment.resolve_track_artists(dry_run=dry_run) %}
+        {% set tracks = spotify_enrichment.resolve_track_artists_run(dry_run=dry_run, force=force) %}
+        {% if tracks.problems %}
+            {% do exceptions.raise_compiler_error("resolve_track_artists: " ~ (tracks.problems | join("; "))) %}
+        {% endif %}
+        {% do unresolved.update(tracks) %}
     {% endif %}
     {% set worklists = {} %}
     {% for source in sources %}
@@ -110,9 +115,17 @@
             {{ log("enrich_artists: " ~ source ~ ":", info=true) }}
             {% do spotify_enrichment.log_worklist_preview(worklists[source].sql, mode, worklists[source].due) %}
         {% endfor %}
+        {#- A fresh export names no artist until its tracks are resolved: the counts above are not all. -#}
+        {% if unresolved.due or unresolved.searches_due %}
+            {{ log("enrich_artists: dry run: not counted above: the artists of the plays of " ~ unresolved.due
+                ~ " tracks not resolved yet and of " ~ unresolved.searches_due ~ " account-data (track, artist) "
+                ~ "pairs not searched yet; they are known only once a run resolves them (" ~ unresolved.due
+                ~ " track requests at most in Development Mode, one search per pair)", info=true) }}
+        {% endif %}
         {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=true, fail_on_quarantine=false) %}
         {{ return({'mode': mode, 'dry_run': true, 'due': worklists.get('spotify', {}).get('due'),
-                   'due_by_source': worklists}) }}
+                   'due_by_source': worklists, 'tracks_due': unresolved.due,
+                   'searches_due': unresolved.searches_due}) }}
     {% endif %}
 
     {% set result = spotify_enrichment.duckdb_enrich_artists_locked(mode, sources, worklists, landing, force) %}
@@ -123,25 +136,30 @@
     {{ return(result) }}
 {% endmacro %}
 
-{#- The run itself, under the run lock; returns its summaries and the problems that fail it. Spotify's
-    runs are recorded in the run history (resume-after, remembered API regime, failure records). -#}
+{#- The run itself, under the run lock; returns its summaries and the problems that fail it. Every
+    source's run is recorded in the run history (resume-after, remembered API regime, failure records). -#}
 {% macro duckdb_enrich_artists_locked(mode, sources, worklists, landing, force) %}
-    {% set memory = spotify_enrichment.enrichment_run_memory('spotify') if 'spotify' in sources else {} %}
-    {% set waiting = 'spotify' in sources and memory.retry_not_before is not none and not force
-        and worklists['spotify'].due > 0 %}
+    {% set memories = {} %}
+    {% set waiting = {} %}
+    {% for source in sources %}
+        {% set memory = spotify_enrichment.enrichment_run_memory(source) %}
+        {% do memories.update({source: memory}) %}
+        {% do waiting.update({source: memory.retry_not_before is not none and not force
+            and worklists[source].due > 0}) %}
+    {% endfor %}
     {% set summaries = {} %}
     {% for source in sources %}
         {% set due = worklists[source].due %}
+        {% set memory = memories[source] %}
         {% set summary = {
             'requested': 0, 'ok': 0, 'not_found': 0, 'not_linked': 0, 'failed': 0, 'invalid': 0, 'file': none,
             'seconds': 0, 'api_mode': none, 'stop_reason': none, 'message': none, 'invalid_ids': [],
             'failed_ids': [], 'requests': 0, 'refused': 0, 'rate_limited': 0, 'run_id': invocation_id,
             'started_at': modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')
         } %}
-        {% if source == 'spotify' and waiting %}
-            {% do summary.update({'requested': due, 'stop_reason': 'waiting', 'message':
-                "Spotify asked to wait until " ~ memory.retry_not_before ~ " UTC; nothing was sent"}) %}
-            {{ log("enrich_artists: " ~ summary.message ~ " (" ~ due ~ " artists wait; run again after that time,"
+        {% if waiting[source] %}
+            {% do summary.update(spotify_enrichment.waiting_run_summary(source, memory.retry_not_before, due)) %}
+            {{ log("enrich_artists: " ~ source ~ ": " ~ summary.message ~ " (" ~ due ~ " artists wait; run again after that time,"
                 ~ " or pass force: true)", info=true) }}
         {% elif due == 0 %}
             {{ log("enrich_artists: " ~ source ~ ": no artists to enrich (mode " ~ mode ~ "); the API was not called", info=true) }}
@@ -166,13 +184,18 @@
     {% endfor %}
 
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
-    {% if 'spotify' in sources %}
-        {% set summary = summaries['spotify'] %}
-        {#- A run that sent nothing learned nothing new: the earlier wait still holds for the next run. -#}
-        {% do spotify_enrichment.record_enrichment_run(
-            landing, 'spotify', mode, summary, loaded,
-            memory.retry_not_before if not summary.get('requests') and not summary.get('retry_after_seconds') else none
-        ) %}
+    {#- One run record per source, loaded in one step. A run that sent nothing learned nothing new: the
+        earlier wait still holds for the next run. -#}
+    {% set recorded = [] %}
+    {% for source in sources %}
+        {% set summary = summaries[source] %}
+        {% do recorded.append(spotify_enrichment.land_enrichment_run(
+            landing, source, mode, summary, loaded,
+            memories[source].retry_not_before if not summary.get('requests') and not summary.get('retry_after_seconds') else none
+        )) %}
+    {% endfor %}
+    {% if recorded | select | list %}
+        {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
     {% endif %}
     {% set problems = [] %}
     {% for source in sources %}
@@ -180,10 +203,10 @@
         {% if source == 'spotify' %}
             {{ log(spotify_enrichment.enrich_artists_summary_line(mode, summary, loaded), info=true) }}
             {% do spotify_enrichment.log_withheld_fields() %}
-            {% do spotify_enrichment.report_given_up('spotify') %}
         {% else %}
             {{ log(spotify_enrichment.musicbrainz_summary_line(mode, summary, loaded), info=true) }}
         {% endif %}
+        {% do spotify_enrichment.report_given_up(source) %}
         {% if summary.invalid %}
             {{ log("enrich_artists: warning: " ~ summary.invalid ~ " malformed artist IDs in the listening history were not sent: "
                 ~ (summary.invalid_ids[:10] | join(", ")) ~ (" ..." if summary.invalid > 10 else ""), info=true) }}
@@ -192,7 +215,7 @@
             {{ log("enrich_artists: warning: " ~ source ~ ": " ~ summary.failed ~ " artists failed after retries and will be asked again next run: "
                 ~ (summary.failed_ids[:10] | join(", ")) ~ (" ..." if summary.failed > 10 else ""), info=true) }}
         {% endif %}
-        {% if summary.stop_reason and not (source == 'spotify' and waiting) %}
+        {% if summary.stop_reason and not waiting[source] %}
             {% do problems.append(source ~ ": the run stopped (" ~ summary.stop_reason ~ "): " ~ summary.message
                 ~ ("; the answers fetched before the stop are loaded (" ~ loaded.rows ~ " rows)" if loaded.rows else "")) %}
         {% endif %}
@@ -240,12 +263,11 @@
 {% endmacro %}
 
 
-{#- Warn about the artists that failed var enrichment_max_attempts times and are no longer asked. -#}
+{#- Warn about the items of `source` that failed var enrichment_max_attempts times and are no longer asked. -#}
 {% macro report_given_up(source) %}
-    {% set enrichment = spotify_enrichment.lake_source_relation('lake_spotify__normalized_artist_enrichment') %}
     {% set max_attempts = spotify_enrichment.checked_number_var('enrichment_max_attempts', 1, 1000, integer=true) %}
     {% set retry_state_sql = spotify_enrichment.failure_retry_state_sql(
-        source, 'select artistId as itemId, enrichedAt as answeredAt from ' ~ enrichment
+        source, spotify_enrichment.enrichment_source_answers_sql(source)
     ) %}
     {% set given_up = run_query(
         "select itemId from (" ~ retry_state_sql ~ ") as retry_state where failedAttempts >= "

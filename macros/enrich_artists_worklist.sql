@@ -33,7 +33,7 @@
     {% endif %}
     {% set max_attempts = spotify_enrichment.checked_number_var('enrichment_max_attempts', 1, 1000, integer=true) %}
     {% set retry_state_sql = spotify_enrichment.failure_retry_state_sql(
-        source, 'select artistId as itemId, ' ~ answers[source][1] ~ ' as answeredAt from ' ~ enrichment
+        source, spotify_enrichment.enrichment_source_answers_sql(source)
     ) %}
     {% set worklist_sql %}
         with

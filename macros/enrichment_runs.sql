@@ -5,32 +5,38 @@
 -#}
 
 {#-
-    What the run history says before a run of `source`: `retry_not_before` (text, UTC) when the source's
-    last run was told to wait until a moment still ahead, else none; `regimes`: the last API regime
-    learned per client key ({clientKey: 'batch' | 'single'}).
+    What the run history says before a run of `source`: `retry_not_before` (text, UTC) when the last run
+    of `source` or of a source sharing its API quota (enrichment_wait_sources) was told to wait until a
+    moment still ahead, else none; `regimes`: the last API regime learned per client key
+    ({clientKey: 'batch' | 'single'}).
 -#}
 {% macro enrichment_run_memory(source) %}
     {% do spotify_enrichment.check_source(source) %}
     {% set runs = spotify_enrichment.lake_source_relation('lake_enrichment__runs') %}
+    {% set wait_sources = spotify_enrichment.enrichment_wait_sources(source) %}
     {% set wait_sql %}
         with
 
         source_runs as (
             select
+                source,
                 endedAt,
                 retryNotBefore
             from {{ runs }}
-            where source = '{{ source }}'
+            where source in ('{{ wait_sources | join("', '") }}')
         ),
 
-        last_run as (
-            select {{ spotify_enrichment.arg_max('retryNotBefore', 'endedAt') }} as retryNotBefore
+        last_runs as (
+            select
+                source,
+                {{ spotify_enrichment.arg_max('retryNotBefore', 'endedAt') }} as retryNotBefore
             from source_runs
+            group by source
         ),
 
         final as (
-            select cast(retryNotBefore as {{ dbt.type_string() }}) as retryNotBefore
-            from last_run
+            select cast(max(retryNotBefore) as {{ dbt.type_string() }}) as retryNotBefore
+            from last_runs
             where retryNotBefore > {{ spotify_enrichment.current_timestamp_utc() }}
         )
 
@@ -71,15 +77,31 @@
 
 {#-
     Record one run of `source`: land its run record and failure records (spotify_land_run) and load
-    them. summary: the fetcher's summary keys; loaded: the load of the run's answers (its rows go into
-    rowsLoaded). Returns the second load's summary.
+    them. summary: the fetcher's summary keys; loaded: the load of the run's answers (its rows of the
+    source's record type go into rowsLoaded; all its rows when it does not count them by record type).
+    Returns the second load's summary.
 -#}
 {% macro record_enrichment_run(landing, source, mode, summary, loaded, retry_not_before=none) %}
+    {% if not spotify_enrichment.land_enrichment_run(landing, source, mode, summary, loaded, retry_not_before) %}
+        {{ return({}) }}
+    {% endif %}
+    {{ return(spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false)) }}
+{% endmacro %}
+
+{#-
+    Land the run record and failure records of one run of `source` for the next load (several
+    sources' records then load in one step). Returns false, after a warning, when they could not be
+    landed.
+-#}
+{% macro land_enrichment_run(landing, source, mode, summary, loaded, retry_not_before=none) %}
+    {% do spotify_enrichment.check_source(source) %}
+    {% set record_type = spotify_enrichment.enrichment_source_record_type(source) %}
     {% set run = {
         'source': source,
         'mode': mode,
         'summary': summary,
-        'rows_loaded': loaded.get('rows', 0),
+        'rows_loaded': (loaded.rows_by_record_type.get(record_type, 0) if 'rows_by_record_type' in loaded
+                        else loaded.get('rows', 0)),
         'landing_file': spotify_enrichment.landed_file_now(summary.file, loaded) if summary.file else none,
         'retry_not_before': retry_not_before,
     } %}
@@ -88,10 +110,63 @@
         'spotify_land_run', [landing, project_dir, tojson(run), spotify_enrichment.landing_owner()]
     ) %}
     {% if landed.get('error') %}
-        {{ log("enrich_artists: warning: the run record could not be landed: " ~ landed.error, info=true) }}
-        {{ return({}) }}
+        {{ log("enrich_artists: warning: the " ~ source ~ " run record could not be landed: " ~ landed.error, info=true) }}
+        {{ return(false) }}
     {% endif %}
-    {{ return(spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false)) }}
+    {{ return(true) }}
+{% endmacro %}
+
+{#-
+    The summary of a run of `source` that sent nothing because the run history says to wait until
+    `retry_not_before` (the text the log and the run record carry). `due`: the items that wait.
+-#}
+{% macro waiting_run_summary(source, retry_not_before, due) %}
+    {% set api = 'MusicBrainz' if source == 'musicbrainz' else 'Spotify' %}
+    {{ return({
+        'requested': due, 'ok': 0, 'not_found': 0, 'not_linked': 0, 'failed': 0, 'invalid': 0, 'file': none,
+        'seconds': 0, 'api_mode': none, 'stop_reason': 'waiting', 'invalid_ids': [], 'failed_ids': [],
+        'requests': 0, 'refused': 0, 'rate_limited': 0, 'run_id': spotify_enrichment.enrichment_run_id(source),
+        'started_at': modules.datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'message': api ~ " asked to wait until " ~ retry_not_before ~ " UTC; nothing was sent",
+    }) }}
+{% endmacro %}
+
+{#- The run ID of one source's run in this invocation (track resolution has its own). -#}
+{% macro enrichment_run_id(source) %}
+    {{ return(invocation_id ~ '.tracks' if source == 'spotify_tracks' else invocation_id) }}
+{% endmacro %}
+
+{#-
+    The sources whose stored wait holds for `source`: Spotify's artist and track calls share the app's
+    quota, so a Retry-After on one holds for both; MusicBrainz is on its own.
+-#}
+{% macro enrichment_wait_sources(source) %}
+    {{ return(['musicbrainz'] if source == 'musicbrainz' else ['spotify', 'spotify_tracks']) }}
+{% endmacro %}
+
+{#- The landing record type of a source's answers (the load summary counts rows by it). -#}
+{% macro enrichment_source_record_type(source) %}
+    {{ return({'spotify': 'artist_enrichment', 'musicbrainz': 'musicbrainz_artist',
+               'spotify_tracks': 'track_artists'}[source]) }}
+{% endmacro %}
+
+{#-
+    (itemId, answeredAt) of every answer of `source` in the lake: what a failure before an item's
+    latest answer no longer counts against (failure_retry_state_sql).
+-#}
+{% macro enrichment_source_answers_sql(source) %}
+    {% do spotify_enrichment.check_source(source) %}
+    {#- The graph (lake_source_relation) exists at execution only; an analysis is also parsed. -#}
+    {% if not execute %}
+        {{ return('select 1 as itemId, 1 as answeredAt') }}
+    {% endif %}
+    {% set answers = {
+        'spotify': ('lake_spotify__normalized_artist_enrichment', 'artistId', 'enrichedAt'),
+        'musicbrainz': ('lake_musicbrainz__normalized_artist', 'artistId', 'fetchedAt'),
+        'spotify_tracks': ('lake_spotify__normalized_track_artists', 'trackId', 'resolvedAt'),
+    }[source] %}
+    {{ return('select ' ~ answers[1] ~ ' as itemId, ' ~ answers[2] ~ ' as answeredAt from '
+        ~ spotify_enrichment.lake_source_relation(answers[0])) }}
 {% endmacro %}
 
 {#-

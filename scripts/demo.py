@@ -7,7 +7,8 @@
    with --quota extended) and the MusicBrainz emulator on free ports on 127.0.0.1;
 3. loads the listening history and runs `dbt build` (the enrichment monitors wait for step 5);
 4. runs `dbt run-operation enrich_artists --args '{mode: backfill}'` (Spotify and MusicBrainz);
-5. runs `dbt build` of the enrichment models and every monitoring test, and `dbt source freshness`;
+5. runs `dbt build` of the enrichment models (the run history included) and every monitoring test,
+   and `dbt source freshness`;
 6. prints a short report (with where each artist's genres came from) and how to query the warehouse;
    the emulators are stopped, also on failure.
 7. writes the HTML report (`python -m spotify_enrichment report`, as `make report` does) and prints
@@ -37,7 +38,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from spotify_enrichment_dev.dbt_runner import DbtProject  # noqa: E402
-from spotify_enrichment_dev.demo_data import generator_command  # noqa: E402
+from spotify_enrichment_dev.demo_data import TRACKS_FILE, generator_command  # noqa: E402
 from spotify_enrichment_dev.emulator_process import EmulatorProcess, MusicBrainzEmulatorProcess  # noqa: E402
 
 logger = logging.getLogger("demo")
@@ -265,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         generate_demo_data(data_dir, options.artists, options.plays, options.seed, environ)
         logger.info("==> start the Spotify emulator (%s quota) and the MusicBrainz emulator", options.quota)
         with (
-            EmulatorProcess(data_dir / "catalogue.jsonl", quota=options.quota) as emulator,
+            EmulatorProcess(
+                data_dir / "catalogue.jsonl",
+                quota=options.quota,
+                extra_args=["--tracks", str(data_dir / TRACKS_FILE)],
+            ) as emulator,
             MusicBrainzEmulatorProcess(
                 data_dir / "musicbrainz_catalogue.jsonl", rate_limit=DEMO_MUSICBRAINZ_RATE, burst=2
             ) as musicbrainz,
@@ -307,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                     "--select",
                     "lake_spotify__stg_artist_enrichment+",
                     "lake_musicbrainz__stg_artist+",
+                    "lake_enrichment__stg_runs+",
                 ),
             )
             # dbt honours DBT_TARGET_PATH; the report reads the artifacts of the build from there.

@@ -94,7 +94,8 @@ PY
     --lock "$ROOT/requirements.lock" > "$SOURCE_DIR/requirements.txt"
 echo "  requirements.txt: $(tr '\n' ' ' < "$SOURCE_DIR/requirements.txt")"
 # One instance, one request at a time: the fetcher's pacing then holds for every request BigQuery
-# sends; a long Retry-After ends the request with 429 (BigQuery retries later) instead of waiting.
+# sends, and the stop it remembers after a long Retry-After (answered per row, not waited for) holds
+# for every later batch of the query.
 run gcloud functions deploy "$FUNCTION_NAME" --gen2 --project="$BIGQUERY_PROJECT" --region="$REGION" \
     --runtime=python311 --source="$SOURCE_DIR" --entry-point=enrich_artists_remote --trigger-http \
     --no-allow-unauthenticated --service-account="$FUNCTION_SA" \

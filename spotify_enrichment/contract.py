@@ -310,6 +310,43 @@ def line_error(record_type: RecordType, value: Any, now: datetime | None = None)
     return _object_error(record_type.fields, value, "", now or datetime.now(UTC))
 
 
+# --- BigQuery's JSON export encoding -----------------------------------------------------------------
+
+# BigQuery's EXPORT DATA (and extract jobs) in JSON format write every INT64 as a JSON string ("640"), to
+# keep 64-bit precision for readers whose numbers are doubles ("Export table data to Cloud Storage",
+# export limitations). Only files BigQuery exported carry them (`landing.is_bigquery_export`); a string
+# in a whole-number column of any other file stays an error. Only the text BigQuery writes: decimal
+# digits, at most 19 (INT64 has 19), a `-` for negatives, no `+`, `-0`, leading zeros, spaces, fractions
+# or exponents.
+_BIGQUERY_INT64_TEXT = re.compile(r"0|-?[1-9][0-9]{0,18}")
+
+
+def _bigquery_export_value(column: Field, value: Any) -> Any:
+    if column.kind == "int" and isinstance(value, str) and _BIGQUERY_INT64_TEXT.fullmatch(value):
+        number = int(value)
+        return number if INT64_MIN <= number <= INT64_MAX else value
+    if column.kind == "array" and isinstance(value, list):
+        assert column.item is not None
+        return [_bigquery_export_value(column.item, item) for item in value]
+    if column.kind == "struct" and isinstance(value, dict):
+        return _bigquery_export_object(column.fields, value)
+    return value
+
+
+def _bigquery_export_object(fields: tuple[Field, ...], value: Mapping[str, Any]) -> dict[str, Any]:
+    columns = {column.name: column for column in fields}
+    return {
+        key: _bigquery_export_value(columns[key], item) if key in columns else item
+        for key, item in value.items()
+    }
+
+
+def from_bigquery_export(record_type: RecordType, value: Any) -> Any:
+    """A parsed line of a BigQuery JSON export with its INT64 strings, in whole-number columns (nested
+    too), as the numbers they encode; everything else as it was, for `line_error` to judge."""
+    return _bigquery_export_object(record_type.fields, value) if isinstance(value, dict) else value
+
+
 def json_line(record_type: RecordType, record: Mapping[str, Any]) -> str:
     """One JSONL line (with its newline), keys in contract order, UTF-8 kept readable."""
     ordered = {key: record[key] for key in record_type.keys}

@@ -20,7 +20,10 @@ worklist query, never as SQL text.
     musicbrainz_fetch_artists(artist_ids VARCHAR[], landing_uri, run_id, project_dir, owner)
         -> JSON MusicBrainzSummary
     spotify_load_landing(landing_uri, relations_json, dry_run, owner) -> JSON LoadSummary (the load step)
-    spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner) -> JSON FetchSummary
+    spotify_resolve_tracks(track_ids VARCHAR[], landing_uri, run_id, project_dir, owner, memory_json)
+        -> JSON FetchSummary
+    spotify_search_tracks(track_names VARCHAR[], artist_names VARCHAR[], landing_uri, run_id, project_dir,
+                          owner) -> JSON FetchSummary (one GET /search per pair)
     spotify_load_history(path, relations_json, replace) -> JSON HistoryLoadSummary, or {"error": message}
     spotify_unload_history(source_file, relations_json) -> JSON UnloadSummary, or {"error": message}
 """
@@ -50,6 +53,7 @@ from spotify_enrichment.records import ENRICHMENT_FAILURES, ENRICHMENT_RUNS
 from spotify_enrichment.run_lock import RunLock
 from spotify_enrichment.settings import Settings, load_settings
 from spotify_enrichment.track_resolution import resolve_tracks_to_landing
+from spotify_enrichment.track_search import search_tracks_to_landing
 from spotify_enrichment.warehouse_duckdb import DuckDBWarehouse
 
 logger = logging.getLogger(__name__)
@@ -212,10 +216,13 @@ def land_run(landing_uri: str, project_dir: str, run_json: str, owner: str | Non
         raise BadInputError("run_json must be an object with a summary object")
     summary = run["summary"]
     now = datetime.now(UTC)
-    try:
-        key: str | None = runs.client_key(_settings(project_dir).client_id)
-    except SettingsError:
-        key = None
+    # Spotify's credentials name Spotify's runs (artists and tracks); MusicBrainz needs none.
+    key: str | None = None
+    if run.get("source") != "musicbrainz":
+        try:
+            key = runs.client_key(_settings(project_dir).client_id)
+        except SettingsError:
+            key = None
     retry_not_before = run.get("retry_not_before")
     wait_until = datetime.fromisoformat(retry_not_before) if retry_not_before else None
     if wait_until is not None and wait_until.tzinfo is None:
@@ -231,7 +238,10 @@ def land_run(landing_uri: str, project_dir: str, run_json: str, owner: str | Non
         retry_not_before=wait_until,
     )
     failures = runs.failure_records(
-        record["source"], record["runId"], summary.get("failed_reasons") or {}, failed_at=now
+        record["source"],
+        record["runId"],
+        runs.summary_counts(summary).get("failed_reasons") or {},
+        failed_at=now,
     )
     try:
         store = open_store(loader.resolve_landing_uri(landing_uri, project_dir))
@@ -282,11 +292,29 @@ def load_landing(
     return loader.load_landing(landing_uri, warehouse, dry_run=bool(dry_run), owner=owner).to_json()
 
 
-def resolve_tracks(
-    track_ids: list[str] | None, landing_uri: str, run_id: str, project_dir: str, owner: str | None
+def resolve_tracks(  # noqa: PLR0917 (a SQL function: positional arguments only)
+    track_ids: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+    memory_json: str | None = None,
 ) -> str:
     """`fetch_artists` for tracks (source `spotify_tracks`): resolve them to their artists and land them."""
-    return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner)
+    return _fetch(resolve_tracks_to_landing, track_ids, landing_uri, run_id, project_dir, owner, memory_json)
+
+
+def search_tracks(  # noqa: PLR0917 (a SQL function: positional arguments only)
+    track_names: list[str] | None,
+    artist_names: list[str] | None,
+    landing_uri: str,
+    run_id: str,
+    project_dir: str,
+    owner: str | None,
+) -> str:
+    """`fetch_artists` for account-data plays: one search per (track name, artist name) pair, landed."""
+    pairs = list(zip(track_names or [], artist_names or [], strict=True))
+    return _fetch(search_tracks_to_landing, pairs, landing_uri, run_id, project_dir, owner)  # type: ignore[arg-type]
 
 
 def load_history(connection: DuckDBPyConnection, path: str, relations_json: str, replace: bool) -> str:
@@ -322,7 +350,14 @@ SQL_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {
         fetch_musicbrainz,
         [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
     ),
-    "spotify_resolve_tracks": (resolve_tracks, [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR]),
+    "spotify_resolve_tracks": (
+        resolve_tracks,
+        [list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
+    "spotify_search_tracks": (
+        search_tracks,
+        [list_type(VARCHAR), list_type(VARCHAR), VARCHAR, VARCHAR, VARCHAR, VARCHAR],
+    ),
 }
 # Functions that work on the database itself get a cursor of the connection they are registered on.
 CONNECTION_FUNCTIONS: dict[str, tuple[Callable[..., str], list[Any]]] = {

@@ -20,7 +20,7 @@ Public API (other modules code against this; keep it stable):
     so far landed. Raises `SettingsError`/`BadInputError` only for unusable arguments, `LandingError`
     when the store fails (naming the location).
 
-`FetchSummary` (dataclass): requested, ok, not_found, failed, invalid (counts), invalid_ids,
+`FetchSummary` (a `run_summary.RunSummary`): requested, ok, not_found, failed, invalid (counts), invalid_ids,
     failed_ids, failed_reasons ({id: reason}), skipped (not asked because the run stopped),
     recovered (artists not asked because an earlier run's answer waits in a landing file the loader
     has not taken yet, including partial files of crashed runs, which are landed first; they count
@@ -32,7 +32,7 @@ Public API (other modules code against this; keep it stable):
     the run time limit, 5 Spotify unreachable or every artist asked failed), requests, rate_limited
     (count of 429 answers), run_id, started_at, api_regime (what the run knows at its end of the
     credentials' regime: "single", "batch" or None; `runs.run_record` stores it). `.to_json()` gives one
-    JSON line.
+    JSON line (with `run`: the run record's counts).
 
 `FetchProgress` (dataclass) passed to the `progress` callback: done, total, ok, not_found, failed,
     requests, rate_limited, seconds, artists_per_second, api_mode.
@@ -51,7 +51,6 @@ Public API (other modules code against this; keep it stable):
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -60,11 +59,11 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from spotify_enrichment.artist_ids import split_artist_ids
+from spotify_enrichment.artist_ids import ArtistIdSplit, split_artist_ids
 from spotify_enrichment.client import MAX_IDS_PER_BATCH, SpotifyClient, UnreachableBreaker
 from spotify_enrichment.contract import RecordType, json_line
 from spotify_enrichment.errors import (
@@ -89,6 +88,7 @@ from spotify_enrichment.landing import (
     recover_partials,
 )
 from spotify_enrichment.records import ARTIST_ENRICHMENT, RUN_ID_REGEX, ApiMode, LandingRecord
+from spotify_enrichment.run_summary import RunSummary
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import (
     artist_to_record,
@@ -158,36 +158,15 @@ class FetchResult:
 
 
 @dataclass
-class FetchSummary:
-    requested: int = 0
-    ok: int = 0
+class FetchSummary(RunSummary):
     not_found: int = 0
-    failed: int = 0
-    invalid: int = 0
-    skipped: int = 0
-    recovered: int = 0
-    invalid_ids: list[str] = field(default_factory=list)
-    failed_ids: list[str] = field(default_factory=list)
-    failed_reasons: dict[str, str] = field(default_factory=dict)
-    file: str | None = None
-    recovered_files: list[str] = field(default_factory=list)
-    seconds: float = 0.0
     api_mode: ApiMode = "batch"
-    stop_reason: StopReason | None = None
+    stop_reason: StopReason | None = None  # type: ignore[assignment]
     retry_after_seconds: float | None = None
-    message: str = ""
-    exit_code: int = EXIT_OK
-    requests: int = 0
     rate_limited: int = 0
-    run_id: str = ""
-    started_at: str = ""
     # What the run knows at its end of the credentials' API regime: "single" once the batch endpoint
     # was refused (or remembered so), "batch" once it answered; None when nothing was learned.
     api_regime: ApiMode | None = None
-
-    def to_json(self) -> str:
-        """One JSON line (no newline)."""
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -575,25 +554,27 @@ def fetch_to_landing(
     owner: str | None = None,
     api_regime: ApiMode | None = None,
     record_type: RecordType = ARTIST_ENRICHMENT,
-    run_class: type[_FetchRun] = _FetchRun,
+    run_class: Callable[..., _FetchRun] = _FetchRun,
+    split: Callable[[Iterable[str]], ArtistIdSplit] = split_artist_ids,
 ) -> FetchSummary:
     """Fetch and land (see the module docstring). `owner` names the warehouse in the landing file's
     name, so warehouses that share a landing location leave each other's files alone. `api_regime`
     is what earlier runs learned of these credentials (`single`: no batch request is sent). Another
-    resource (tracks: `track_resolution`) passes its record type and its `_FetchRun` subclass."""
+    resource (tracks: `track_resolution`, searches: `track_search`) passes its record type, its
+    `_FetchRun` subclass and, when its items are not Spotify IDs, how to tell the valid ones (`split`)."""
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = checked_run_id(run_id)
-    split = split_artist_ids(artist_ids)
-    if split.invalid:
-        shown = ", ".join(repr(value) for value in split.invalid[:20])
-        more = f" and {len(split.invalid) - 20} more" if len(split.invalid) > 20 else ""
-        logger.warning("%d malformed artist IDs are not sent: %s%s", len(split.invalid), shown, more)
+    split_ids = split(artist_ids)
+    if split_ids.invalid:
+        shown = ", ".join(repr(value) for value in split_ids.invalid[:20])
+        more = f" and {len(split_ids.invalid) - 20} more" if len(split_ids.invalid) > 20 else ""
+        logger.warning("%d malformed items are not sent: %s%s", len(split_ids.invalid), shown, more)
     store = open_store(landing_uri)
     recovered = recover_partials(store)
     recovered_status = landed_statuses(store, owner, record_type)
-    worklist = [artist_id for artist_id in split.valid if artist_id not in recovered_status]
-    recovered_here = [artist_id for artist_id in split.valid if artist_id in recovered_status]
+    worklist = [artist_id for artist_id in split_ids.valid if artist_id not in recovered_status]
+    recovered_here = [artist_id for artist_id in split_ids.valid if artist_id in recovered_status]
     if recovered_here:
         logger.info(
             "%d artists already have answers in landing files not loaded yet; not asking again",
@@ -601,16 +582,16 @@ def fetch_to_landing(
         )
 
     summary = FetchSummary(
-        requested=len(split.valid),
-        invalid=len(split.invalid),
-        invalid_ids=list(split.invalid),
+        requested=len(split_ids.valid),
+        invalid=len(split_ids.invalid),
+        invalid_ids=list(split_ids.invalid),
         recovered=len(recovered_here),
         recovered_files=[part.file for part in recovered if part.file],
         run_id=run_id,
         started_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     for artist_id in recovered_here:
-        if recovered_status[artist_id] == "ok":
+        if recovered_status[artist_id] != "not_found":
             summary.ok += 1
         else:
             summary.not_found += 1

@@ -47,6 +47,8 @@ LANDING_PREFIX = "spotify/landing/"
 ARCHIVE_PREFIX = "spotify/archive/"
 QUARANTINE_PREFIX = "spotify/quarantine/"
 PARTIAL_PREFIX = "spotify/partial/"
+# Beside a quarantined file: why it is there.
+ERROR_REPORT_SUFFIX = ".errors.txt"
 LANDING_SUFFIX = ARTIST_ENRICHMENT.landing_suffix
 _RUN_TAG = "[0-9a-f]{8}"
 
@@ -59,6 +61,25 @@ def landing_name_pattern(record_type: RecordType) -> re.Pattern[str]:
 
 LANDING_FILE_NAME = landing_name_pattern(ARTIST_ENRICHMENT)
 LANDING_NAMES = {record_type.name: landing_name_pattern(record_type) for record_type in RECORD_TYPES.values()}
+
+
+def bigquery_export_name_pattern(record_type: RecordType) -> re.Pattern[str]:
+    """The names of the files BigQuery's EXPORT DATA writes for `record_type` to the macro's
+    `{stamp}_{run}_{owner}_*{suffix}` (bigquery_enrichment_run): BigQuery numbers each file in place of
+    the `*`. A fetcher's name never has a part after its owner, so no fetched file has this name."""
+    suffix = re.escape(record_type.landing_suffix)
+    return re.compile(rf"\d{{8}}T\d{{6}}Z_{_RUN_TAG}_{WAREHOUSE_ID_REGEX}_[0-9]+{suffix}")
+
+
+BIGQUERY_EXPORT_NAMES = tuple(bigquery_export_name_pattern(rt) for rt in RECORD_TYPES.values())
+
+
+def is_bigquery_export(name: str) -> bool:
+    """True when a landing file name is one BigQuery's EXPORT DATA wrote (see `contract.from_bigquery_export`
+    for what that changes)."""
+    return any(pattern.fullmatch(name) for pattern in BIGQUERY_EXPORT_NAMES)
+
+
 # `{stamp}_{token}_{owner}_...`: the owner is 8 hex digits naming the warehouse whose run landed the file
 # (`landing_owner` in the dbt macros), so warehouses sharing one landing location each load their own.
 OWNER = re.compile(WAREHOUSE_ID_REGEX)
@@ -346,6 +367,17 @@ def free_landing_name(
             return name
 
 
+def free_target_key(store_keys: set[str], prefix: str, name: str) -> str:
+    """`prefix + name`, or `prefix + stem.N.jsonl` when that name is taken (nothing is overwritten)."""
+    key = prefix + name
+    stem = name.removesuffix(".jsonl")
+    number = 1
+    while key in store_keys:
+        key = f"{prefix}{stem}.{number}.jsonl"
+        number += 1
+    return key
+
+
 def parse_landing_lines(text: str, source: str, record_type: RecordType = ARTIST_ENRICHMENT) -> list[Any]:
     """Landing records of a JSONL text; an incomplete or broken line is logged and skipped (its artist is
     then simply asked again)."""
@@ -513,6 +545,45 @@ def _partial_folders(store: LandingStore) -> Iterator[tuple[str, list[str]]]:
     yield from sorted(folders.items())
 
 
+def marker_run_id(marker: Any) -> str | None:
+    """The run identity a partial's marker gives, or None (no marker, or one that cannot be read)."""
+    run_id = marker.get("runId") if isinstance(marker, dict) else None
+    return run_id if isinstance(run_id, str) and run_id else None
+
+
+def _own_run_records(
+    store: LandingStore,
+    folder: str,
+    run_id: str | None,
+    records: list[Any],
+    record_type: RecordType,
+) -> list[Any]:
+    """The records of a partial that belong to its run: a line with another `runId` (a chunk copied in
+    from another run, or two runs writing one folder) is not taken as this run's answer, it is kept
+    aside in `spotify/quarantine/` with a report naming both runs, so nothing is lost or landed twice.
+    Without a readable marker the run is the one of the first line."""
+    if not records:
+        return records
+    identity = run_id or records[0].get("runId")
+    own = [record for record in records if record.get("runId") == identity]
+    foreign = [record for record in records if record.get("runId") != identity]
+    if not foreign:
+        return own
+    stem = folder.removeprefix(PARTIAL_PREFIX).rstrip("/")
+    key = free_target_key(set(store.list(QUARANTINE_PREFIX)), QUARANTINE_PREFIX, f"{stem}.foreign_run.jsonl")
+    others = sorted({str(record.get("runId")) for record in foreign})
+    report = (
+        f"{len(foreign)} lines of the partial {store.uri(folder)} name another run ({', '.join(others[:5])}) "
+        f"than its {'marker' if run_id else 'first line'} ({identity}); they were not landed as its answers "
+        f"and are kept here. {len(own)} lines of run {identity} were landed. Check which run wrote them; "
+        "copy the lines to be loaded into a landing file of their own."
+    )
+    store.write_bytes(key.removesuffix(".jsonl") + ERROR_REPORT_SUFFIX, (report + "\n").encode())
+    store.write_bytes(key, "".join(json_line(record_type, record) for record in foreign).encode())
+    logger.warning("recovery: %s; kept aside in %s", report.split(";", maxsplit=1)[0], store.uri(key))
+    return own
+
+
 def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
     """Land the partial files that crashed runs left behind (see the module docstring)."""
     recovered: list[RecoveredPartial] = []
@@ -522,6 +593,7 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
         if record_type is None:
             logger.warning("ignoring %s: not a partial folder of this fetcher", store.uri(folder))
             continue
+        marker: Any = {}
         if _RUN_FILE in names:
             try:
                 marker = json.loads(store.read_bytes(folder + _RUN_FILE))
@@ -545,6 +617,7 @@ def recover_partials(store: LandingStore) -> list[RecoveredPartial]:
         for chunk in chunks:
             text = store.read_bytes(folder + chunk).decode("utf-8", errors="replace")
             records.extend(parse_landing_lines(text, store.uri(folder + chunk), record_type))
+        records = _own_run_records(store, folder, marker_run_id(marker), records, record_type)
         landed = None
         if records:
             key = LANDING_PREFIX + file_name

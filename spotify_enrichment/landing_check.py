@@ -5,12 +5,12 @@ as SQL first (`contract.duckdb_check_sql`) and comes here only when that finds a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spotify_enrichment.contract import RecordType, line_error
+from spotify_enrichment.contract import RecordType, from_bigquery_export, line_error
 
 MAX_REPORTED_LINES = 20
 
@@ -83,3 +83,19 @@ def check_lines(record_type: RecordType, lines: Iterable[bytes]) -> FileCheck:
         if len(errors) < MAX_REPORTED_LINES:
             errors.append(LineError(line=number, error=problem))
     return FileCheck(records=records, errors=errors, error_count=error_count)
+
+
+def bigquery_export_lines(record_type: RecordType, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a BigQuery JSON export with its INT64 strings as numbers (`from_bigquery_export`),
+    one line out per line in, so the check names the same line numbers; a line that is not valid JSON,
+    or needs no change, is passed on byte for byte."""
+    for raw_line in lines:
+        try:
+            value = parse_line(raw_line) if raw_line.strip() else None
+        except (ValueError, RecursionError):
+            value = None
+        decoded = from_bigquery_export(record_type, value)
+        if decoded == value:
+            yield raw_line
+        else:
+            yield (json.dumps(decoded, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

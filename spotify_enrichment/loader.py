@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import shutil
@@ -26,27 +27,30 @@ from spotify_enrichment.contract import RecordType
 from spotify_enrichment.errors import BadInputError, LandingError
 from spotify_enrichment.landing import (
     ARCHIVE_PREFIX,
+    ERROR_REPORT_SUFFIX,
     LANDING_PREFIX,
     QUARANTINE_PREFIX,
     LandingStore,
     LocalStore,
     belongs_to,
+    free_target_key,
+    is_bigquery_export,
     open_store,
 )
-from spotify_enrichment.landing_check import FileCheck
+from spotify_enrichment.landing_check import FileCheck, bigquery_export_lines
 from spotify_enrichment.records import RECORD_TYPES
 
 logger = logging.getLogger(__name__)
 
 DESTINATIONS = {"archive": ARCHIVE_PREFIX, "quarantine": QUARANTINE_PREFIX}
-ERROR_REPORT_SUFFIX = ".errors.txt"
 _CHUNK_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
 class StagedFile:
     """A landing file as the warehouse reads it: `local_path` is the file itself in a local landing
-    folder, or a private copy of a gs:// object; `checksum` is the SHA-256 of exactly those bytes."""
+    folder, or a private copy of a gs:// object; `checksum` is the SHA-256 of the landing file's bytes
+    (those of `local_path`, but for a BigQuery export: see `staged_file`)."""
 
     name: str
     uri: str
@@ -170,10 +174,14 @@ def _sha256_of_file(path: Path) -> str:
 
 @contextlib.contextmanager
 def staged_file(store: LandingStore, name: str, record_type: RecordType) -> Iterator[StagedFile]:
-    """A local path to one landing file (a private copy for gs://, deleted afterwards) and its checksum."""
+    """A local path to one landing file (a private copy for gs://, deleted afterwards) and its checksum.
+    A file BigQuery exported is staged with its INT64 strings as numbers (`bigquery_export_lines`), so
+    the check and the insert of every engine read the same numbers; its checksum stays that of the
+    landing file's bytes."""
     key = LANDING_PREFIX + name
     uri = store.uri(key)
-    if isinstance(store, LocalStore):
+    exported = is_bigquery_export(name)
+    if isinstance(store, LocalStore) and not exported:
         local_path = Path(uri)
         if not local_path.is_file():
             raise LandingError(f"landing file {uri} disappeared before it was loaded")
@@ -182,21 +190,15 @@ def staged_file(store: LandingStore, name: str, record_type: RecordType) -> Iter
     folder = Path(tempfile.mkdtemp(prefix="spotify-landing-"))
     try:
         local_path = folder / name
-        local_path.write_bytes(store.read_bytes(key))
-        yield StagedFile(name, uri, local_path, _sha256_of_file(local_path), record_type)
+        data = store.read_bytes(key)
+        if exported:
+            lines = bigquery_export_lines(record_type, io.BytesIO(data))
+            local_path.write_bytes(b"".join(lines))
+        else:
+            local_path.write_bytes(data)
+        yield StagedFile(name, uri, local_path, hashlib.sha256(data).hexdigest(), record_type)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _free_target_key(store_keys: set[str], prefix: str, name: str) -> str:
-    """`prefix + name`, or `prefix + stem.N.jsonl` when that name is taken (nothing is overwritten)."""
-    key = prefix + name
-    stem = name.removesuffix(".jsonl")
-    number = 1
-    while key in store_keys:
-        key = f"{prefix}{stem}.{number}.jsonl"
-        number += 1
-    return key
 
 
 def move_landing_file(
@@ -208,7 +210,7 @@ def move_landing_file(
         raise BadInputError(f"destination {destination!r} is not one of {', '.join(DESTINATIONS)}")
     source_key = LANDING_PREFIX + name
     prefix = DESTINATIONS[destination]
-    target_key = _free_target_key(set(store.list(prefix)), prefix, name)
+    target_key = free_target_key(set(store.list(prefix)), prefix, name)
     if error_report:
         store.write_bytes(
             target_key.removesuffix(".jsonl") + ERROR_REPORT_SUFFIX, (error_report + "\n").encode()

@@ -14,14 +14,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from spotify_enrichment.artist_ids import split_artist_ids
 from spotify_enrichment.contract import json_line
@@ -49,6 +48,7 @@ from spotify_enrichment.landing import (
 )
 from spotify_enrichment.musicbrainz_client import MAX_URLS_PER_REQUEST, MusicBrainzClient
 from spotify_enrichment.records import MUSICBRAINZ_ARTIST, MusicBrainzRecord, MusicBrainzTag
+from spotify_enrichment.run_summary import RunSummary
 from spotify_enrichment.settings import Settings
 from spotify_enrichment.transform import utc_timestamp
 
@@ -62,29 +62,14 @@ PROGRESS_EVERY_SECONDS = 5.0
 
 
 @dataclass
-class MusicBrainzSummary:
-    requested: int = 0
-    ok: int = 0
-    not_linked: int = 0
-    failed: int = 0
-    invalid: int = 0
-    skipped: int = 0
-    recovered: int = 0
-    invalid_ids: list[str] = field(default_factory=list)
-    failed_ids: list[str] = field(default_factory=list)
-    failed_reasons: dict[str, str] = field(default_factory=dict)
-    file: str | None = None
-    recovered_files: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    requests: int = 0
-    refused: int = 0
-    stop_reason: str | None = None
-    message: str = ""
-    exit_code: int = EXIT_OK
-    run_id: str = ""
+class MusicBrainzSummary(RunSummary):
+    """`RunSummary` with MusicBrainz's outcome `not_linked` and its 503 refusals (`refused`)."""
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+    not_linked: int = 0
+    refused: int = 0
+
+    NOT_FOUND_FIELD: ClassVar[str] = "not_linked"
+    RATE_LIMITED_FIELD: ClassVar[str] = "refused"
 
 
 def _by_votes(items: Any) -> list[MusicBrainzTag]:
@@ -273,6 +258,7 @@ def fetch_musicbrainz_to_landing(
         recovered=len(split.valid) - len(worklist),
         recovered_files=[part.file for part in recovered if part.file],
         run_id=run_id,
+        started_at=started_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
     for artist_id in split.valid:
         if artist_id in waiting:

@@ -189,12 +189,53 @@ TRACK_ARTISTS = RecordType(
 )
 
 
+SEARCH_KEY_REGEX = "[0-9a-f]{32}"
+SearchStatus = Literal["matched", "ambiguous", "not_found"]
+SearchConfidence = Literal["exact_unique", "exact_same_artists"]
+
+
+class TrackSearchRecord(TypedDict):
+    """One account-data (track name, artist name) pair, exactly as the history names it, searched with
+    `GET /search?type=track` (source `spotify_tracks`; `track_search.search_key` of the pair is the
+    key). A candidate is exact when its name and one of its artists' names equal the pair's after
+    `track_search.normalized_name` (accents, case and spacing ignored). `matched`: every exact candidate
+    has the same artist set; `confidence` says how sure (`exact_unique`: one exact candidate;
+    `exact_same_artists`: several, e.g. the single and the album version, all by the same artists),
+    `trackId` is the first of them in Spotify's order, `artistIds`/`artistNames` its artists in
+    Spotify's order. `ambiguous`: exact candidates disagree on the artists; `not_found`: no exact
+    candidate. Neither is used as a play of any artist; both keep None for the track and its artists
+    and are not searched again. `candidates` is how many tracks the search answered (at most 10)."""
+
+    searchKey: Annotated[str, Pattern(SEARCH_KEY_REGEX, "32 hex digits")]
+    trackName: str
+    artistName: str
+    status: SearchStatus
+    confidence: SearchConfidence | None
+    candidates: Count
+    exactCandidates: Count
+    trackId: SpotifyId | None
+    artistIds: list[SpotifyId] | None
+    artistNames: list[str] | None
+    resolvedAt: Timestamp
+    runId: RunId
+
+
+TRACK_SEARCH = RecordType(
+    name="track_search",
+    record=TrackSearchRecord,
+    lake_table="lake_spotify__normalized_track_search",
+    ledger_table="lake_spotify__track_search_load_ledger",
+    key=("searchKey",),
+)
+
+
 RECORD_TYPES: dict[str, RecordType] = {
     record_type.name: record_type
     for record_type in (
         ARTIST_ENRICHMENT,
         MUSICBRAINZ_ARTIST,
         TRACK_ARTISTS,
+        TRACK_SEARCH,
         ENRICHMENT_RUNS,
         ENRICHMENT_FAILURES,
     )

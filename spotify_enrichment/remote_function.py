@@ -9,14 +9,21 @@ Protocol (https://cloud.google.com/bigquery/docs/remote-functions): BigQuery POS
 expects `{"replies": [...]}` with one reply per call, in the same order, and status 200; on failure a
 non-200 status with `{"errorMessage": "..."}`. BigQuery retries 408, 429, 500, 503 and 504.
 
-Replies: the artist's landing record as a JSON string (keys of `records.LandingRecord`; status
-`ok` or `not_found`, so an unknown artist is recorded and not asked again by backfill), or JSON
-null when the call's argument is NULL or the artist failed after the fetcher's bounded retries
-(no row is written, so the next run asks again).
+Replies, one JSON string per call (JSON null for a NULL argument):
+- the artist's landing record (keys of `records.LandingRecord`; status `ok` or `not_found`, so an
+  unknown artist is recorded and not asked again by backfill);
+- `{"failed": reason}` when the artist failed after the fetcher's bounded retries (the run records a
+  failure, and the next runs ask again after the backoff);
+- `{"stop": "rate_limit" | "quota", "retryNotBefore": "YYYY-MM-DDTHH:MM:SSZ" | null, "message": ...}`
+  for the artists not asked because Spotify stopped the run (a Retry-After over
+  SPOTIFY_MAX_WAIT_SECONDS, QUOTA_EXCEEDED). The process remembers the stop: until retryNotBefore
+  every later call of the same query gets the same reply without a request to Spotify. The stop is a
+  reply, not an HTTP 429: BigQuery would retry a 429 for minutes, not hours, and then fail the whole
+  query, losing the answers of every batch before; this way the query ends, the answers are kept and
+  the run records retryNotBefore for the next run.
 Failures: a malformed call or artist ID is 400 (not retried: the worklist only sends valid IDs);
-Spotify throttling (429, QUOTA_EXCEEDED, a Retry-After over the cap) is 429 so BigQuery retries the
-batch later; rejected credentials are 502 (not retried: the secret must be fixed). The client
-secret and tokens never appear in a reply or an error message.
+rejected credentials are 502 (not retried: the secret must be fixed). The client secret and tokens
+never appear in a reply or an error message.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flask
@@ -58,7 +66,6 @@ class RemoteReply:
 
     status: int
     body: dict[str, Any]
-    retry_after_seconds: int | None = None
 
 
 def parse_calls(payload: object) -> list[str | None]:
@@ -89,19 +96,76 @@ def parse_calls(payload: object) -> list[str | None]:
     return artist_ids
 
 
-def replies_for(artist_ids: list[str | None], result: FetchResult) -> list[str | None]:
-    """One reply per call: the landing record as JSON text, or None (NULL input or failed)."""
+@dataclass(frozen=True)
+class SpotifyStop:
+    """Spotify stopped a run (rate limit or quota); `retry_not_before` None: it said not how long."""
+
+    reason: str
+    message: str
+    retry_not_before: datetime | None
+
+    def reply(self) -> dict[str, Any]:
+        until = self.retry_not_before
+        return {
+            "stop": self.reason,
+            "retryNotBefore": until.strftime("%Y-%m-%dT%H:%M:%SZ") if until else None,
+            "message": self.message[:_MAX_ERROR_MESSAGE_CHARS],
+        }
+
+
+class StopMemory:
+    """The last stop of this process, so later batches of the same query send nothing to Spotify
+    before the moment it named (a stop without a moment holds for `_UNTIMED_STOP_SECONDS`)."""
+
+    def __init__(self) -> None:
+        self._stop: SpotifyStop | None = None
+        self._until: datetime | None = None
+
+    def remember(self, stop: SpotifyStop, now: datetime) -> None:
+        self._stop = stop
+        self._until = stop.retry_not_before or now + timedelta(seconds=_UNTIMED_STOP_SECONDS)
+
+    def current(self, now: datetime) -> SpotifyStop | None:
+        if self._stop is None or self._until is None or now >= self._until:
+            return None
+        return self._stop
+
+
+# A quota stop without Retry-After: the rest of the query asks nothing; the next run tries again.
+_UNTIMED_STOP_SECONDS = 600.0
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def replies_for(
+    artist_ids: list[str | None], result: FetchResult, stop: SpotifyStop | None = None
+) -> list[str | None]:
+    """One reply per call: the landing record, `{"failed": reason}`, the stop, or None (NULL input)."""
     replies: list[str | None] = []
     for artist_id in artist_ids:
         outcome = result.outcomes.get(artist_id) if artist_id is not None else None
-        if outcome is None or outcome.record is None:
+        if artist_id is None:
             replies.append(None)
+        elif outcome is not None and outcome.record is not None:
+            replies.append(_json_text(outcome.record))
+        elif outcome is not None and outcome.status == "failed":
+            replies.append(_json_text({"failed": (outcome.reason or "unknown")[:_MAX_ERROR_MESSAGE_CHARS]}))
+        elif stop is not None:
+            replies.append(_json_text(stop.reply()))
         else:
-            replies.append(json.dumps(outcome.record, ensure_ascii=False, separators=(",", ":")))
+            replies.append(_json_text({"failed": "no answer from the fetcher"}))
     return replies
 
 
-def answer_calls(payload: object, settings: Settings, client: SpotifyClient | None = None) -> RemoteReply:
+def answer_calls(
+    payload: object,
+    settings: Settings,
+    client: SpotifyClient | None = None,
+    stops: StopMemory | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> RemoteReply:
     """The whole protocol without HTTP: parse, fetch, reply or fail with the right status."""
     try:
         artist_ids = parse_calls(payload)
@@ -110,17 +174,29 @@ def answer_calls(payload: object, settings: Settings, client: SpotifyClient | No
     wanted = sorted({artist_id for artist_id in artist_ids if artist_id is not None})
     if not wanted:
         return RemoteReply(200, {"replies": [None] * len(artist_ids)})
-    result = fetch_artists(wanted, settings, client=client)
-    if result.stop_reason in ("rate_limit", "quota"):
-        retry_after = result.retry_after_seconds
-        return _failure(
-            429,
-            f"Spotify rate limit ({result.stop_reason}): {result.message}",
-            retry_after_seconds=int(retry_after) if retry_after is not None else None,
+    stops = stops if stops is not None else StopMemory()
+    earlier = stops.current(now())
+    if earlier is not None:
+        logger.info(
+            "answered %d calls with the earlier stop (%s); nothing sent", len(artist_ids), earlier.reason
         )
+        return RemoteReply(
+            200, {"replies": [None if a is None else _json_text(earlier.reply()) for a in artist_ids]}
+        )
+    result = fetch_artists(wanted, settings, client=client)
     if result.stop_reason == "auth":
         return _failure(502, f"Spotify rejected the credentials: {result.message}")
-    replies = replies_for(artist_ids, result)
+    stop = None
+    if result.throttled:
+        moment = now()
+        retry_after = result.retry_after_seconds
+        stop = SpotifyStop(
+            str(result.stop_reason),
+            f"Spotify stopped the run ({result.stop_reason}): {result.message}",
+            moment + timedelta(seconds=float(retry_after)) if retry_after else None,
+        )
+        stops.remember(stop, moment)
+    replies = replies_for(artist_ids, result, stop)
     failed = sum(1 for outcome in result.outcomes.values() if outcome.status == "failed")
     logger.info(
         "answered %d calls (%d artists): %d records, %d failed",
@@ -132,9 +208,9 @@ def answer_calls(payload: object, settings: Settings, client: SpotifyClient | No
     return RemoteReply(200, {"replies": replies})
 
 
-def _failure(status: int, message: str, *, retry_after_seconds: int | None = None) -> RemoteReply:
+def _failure(status: int, message: str) -> RemoteReply:
     logger.warning("remote call failed with %d: %s", status, message)
-    return RemoteReply(status, {"errorMessage": message[:_MAX_ERROR_MESSAGE_CHARS]}, retry_after_seconds)
+    return RemoteReply(status, {"errorMessage": message[:_MAX_ERROR_MESSAGE_CHARS]})
 
 
 class _SharedClient:
@@ -154,6 +230,7 @@ class _SharedClient:
 
 
 _shared_client = _SharedClient()
+_stops = StopMemory()
 # One request at a time per instance: the client's pacing window and stop flag are shared, and the
 # deployment runs one instance with concurrency 1 anyway.
 _request_lock = threading.Lock()
@@ -210,7 +287,7 @@ def enrich_artists_remote(request: flask.Request) -> flask.Response:
     try:
         settings, client = _shared_client.get()
         with _request_lock:
-            reply = answer_calls(payload, settings, client)
+            reply = answer_calls(payload, settings, client, _stops)
     except SettingsError as error:
         reply = _failure(502, f"function misconfigured: {error}")
     except Exception:
@@ -218,7 +295,4 @@ def enrich_artists_remote(request: flask.Request) -> flask.Response:
         # because an exception's text might carry request details.
         logger.exception("remote call crashed")
         reply = _failure(500, "internal error in the Spotify enrichment function; see its logs")
-    response = flask.make_response(flask.jsonify(reply.body), reply.status)
-    if reply.retry_after_seconds is not None:
-        response.headers["Retry-After"] = str(reply.retry_after_seconds)
-    return response
+    return flask.make_response(flask.jsonify(reply.body), reply.status)

@@ -117,7 +117,7 @@ def read_quarantine(warehouse: DbtWarehouse) -> tuple[Section, list[QuarantinedF
         keys = [key for key in store.list(QUARANTINE_PREFIX) if not key.endswith(loader.ERROR_REPORT_SUFFIX)]
         files = []
         for key in keys[:QUARANTINE_FILES]:
-            report_key = key + loader.ERROR_REPORT_SUFFIX
+            report_key = key.removesuffix(".jsonl") + loader.ERROR_REPORT_SUFFIX
             excerpt = ""
             if store.exists(report_key):
                 excerpt = store.read_bytes(report_key)[:ERROR_EXCERPT_CHARS].decode("utf-8", "replace")

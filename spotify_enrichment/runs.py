@@ -3,9 +3,11 @@
 land as small landing files that the ordinary load step takes into `lake_enrichment__runs` and
 `lake_enrichment__failures` (same checks, same ledger).
 
-What a fetcher needs from a summary (`RunCounts`): requested, ok, not_found, failed, invalid, requests,
-rate_limited, api_mode, api_regime, stop_reason, retry_after_seconds, message, run_id, started_at;
-keys it lacks count as 0 / None, so a fetcher that could not start still leaves its row."""
+A summary is a `run_summary.RunSummary` of any source (its `run_counts()`), or a mapping: a summary's
+JSON (its `run` object is `run_counts()`) or the keys a run that sent nothing makes up (requested, ok,
+not_found, failed, invalid, requests, rate_limited, api_mode, api_regime, stop_reason,
+retry_after_seconds, message, run_id, started_at, failed_reasons); keys it lacks count as 0 / None, so a
+fetcher that could not start still leaves its row."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from spotify_enrichment.records import (
     RunRecord,
     Source,
 )
+from spotify_enrichment.run_summary import RunSummary
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +61,18 @@ def _text(summary: Mapping[str, Any], key: str) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def summary_counts(summary: RunSummary | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The run record's view of a summary of any source (see the module docstring)."""
+    if isinstance(summary, RunSummary):
+        return summary.run_counts()
+    counts = summary.get("run")
+    return counts if isinstance(counts, Mapping) else summary
+
+
 def run_record(
     source: str,
     mode: str | None,
-    summary: Mapping[str, Any],
+    summary: RunSummary | Mapping[str, Any],
     *,
     ended_at: datetime,
     rows_loaded: int | None = None,
@@ -75,6 +86,7 @@ def run_record(
         raise BadInputError(f"source {source!r} is not one of {', '.join(SOURCES)}")
     if mode is not None and mode not in MODES:
         raise BadInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    summary = summary_counts(summary)
     retry_after = summary.get("retry_after_seconds")
     if retry_not_before is None and isinstance(retry_after, int | float) and retry_after > 0:
         retry_not_before = ended_at + timedelta(seconds=float(retry_after))

@@ -28,6 +28,8 @@ HISTORY_FILE = "listening_history.jsonl"
 CATALOGUE_FILE = "catalogue.jsonl"
 MUSICBRAINZ_CATALOGUE_FILE = "musicbrainz_catalogue.jsonl"
 MISSING_IDS_FILE = "missing_artist_ids.txt"
+# The Spotify emulator's track catalogue (`--tracks`): every track of the history with its artists.
+TRACKS_FILE = "tracks.jsonl"
 
 BASE62_ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SPOTIFY_ID_LENGTH = 22
@@ -244,8 +246,11 @@ def _draw_plays(
     return _PlayChunk(artist_numbers[order], offsets_ms[order], track_numbers[order], ms_played[order])
 
 
-def _format_plays(spec: DemoDataSpec, artists: _Artists, plays: _PlayChunk) -> list[str]:
-    """JSONL lines of a chunk; a play of a track with a featured artist gives a second line for the guest."""
+def _format_plays(
+    spec: DemoDataSpec, artists: _Artists, plays: _PlayChunk, tracks: dict[str, str] | None = None
+) -> list[str]:
+    """JSONL lines of a chunk; a play of a track with a featured artist gives a second line for the guest.
+    `tracks` collects each track's catalogue line (`{id, name, artists}`, the guest once it has one)."""
     start_ms = int((spec.resolved_end() - timedelta(days=spec.history_days)).timestamp() * 1000)
     played_at = np.datetime_as_string(
         (start_ms + plays.offsets_ms).astype("datetime64[ms]"), unit="ms"
@@ -258,14 +263,13 @@ def _format_plays(spec: DemoDataSpec, artists: _Artists, plays: _PlayChunk) -> l
     guests = ((keys >> np.uint64(8)) % np.uint64(len(artists.ids))).astype(np.int64)
     featured_permille = np.uint64(round(spec.featured_track_share * 1000))
     # A guest appears only once discovered, so "first played" stays the guest's own first play.
-    has_guest = (
-        (((keys >> np.uint64(40)) % np.uint64(1000)) < featured_permille)
-        & (guests != plays.artist_numbers)
-        & (artists.first_played[guests] * 1000 <= plays.offsets_ms)
+    track_has_guest = (((keys >> np.uint64(40)) % np.uint64(1000)) < featured_permille) & (
+        guests != plays.artist_numbers
     )
+    has_guest = track_has_guest & (artists.first_played[guests] * 1000 <= plays.offsets_ms)
     ids, names = artists.ids, artists.names_json
     lines: list[str] = []
-    for when, track_id, word_a, word_b, artist, ms, with_guest, guest in zip(
+    for when, track_id, word_a, word_b, artist, ms, with_guest, guest, featuring in zip(
         played_at,
         track_ids,
         first_words,
@@ -274,8 +278,14 @@ def _format_plays(spec: DemoDataSpec, artists: _Artists, plays: _PlayChunk) -> l
         plays.ms_played.tolist(),
         has_guest.tolist(),
         guests.tolist(),
+        track_has_guest.tolist(),
         strict=True,
     ):
+        if tracks is not None and track_id not in tracks:
+            credited = [artist, guest] if featuring else [artist]
+            listed = ", ".join(f'{{"id": "{ids[n]}", "name": "{names[n]}"}}' for n in credited)
+            tracks[track_id] = f'{{"id": "{track_id}", "name": "{word_a} {word_b}", "artists": [{listed}]}}\n'
+
         common = (
             f'{{"playedAt": "{when}Z", "trackId": "{track_id}", '
             f'"trackName": "{word_a} {word_b}", "msPlayed": {ms}'
@@ -372,20 +382,23 @@ def _write_catalogue(rng: np.random.Generator, spec: DemoDataSpec, artists: _Art
 
 
 def generate_demo_data(out_dir: Path, spec: DemoDataSpec) -> DemoDataSummary:
-    """Write listening_history.jsonl, catalogue.jsonl, musicbrainz_catalogue.jsonl (the MusicBrainz
-    emulator's) and missing_artist_ids.txt into `out_dir`."""
+    """Write listening_history.jsonl, catalogue.jsonl, tracks.jsonl (the Spotify emulator's track
+    catalogue), musicbrainz_catalogue.jsonl (the MusicBrainz emulator's) and missing_artist_ids.txt into
+    `out_dir`."""
     _check_spec(spec)
     started = datetime.now(UTC)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(spec.seed)
     artists = _build_artists(rng, spec)
     history_lines = 0
+    tracks: dict[str, str] = {}
     with (out_dir / HISTORY_FILE).open("w", encoding="utf-8") as out:
         for chunk in _play_chunks(rng, spec, artists):
-            lines = _format_plays(spec, artists, chunk)
+            lines = _format_plays(spec, artists, chunk, tracks)
             out.writelines(lines)
             history_lines += len(lines)
             logger.info("demo data: %d history lines written", history_lines)
+    (out_dir / TRACKS_FILE).write_text("".join(tracks.values()), encoding="utf-8")
     catalogue_artists = _write_catalogue(rng, spec, artists, out_dir / CATALOGUE_FILE)
     write_musicbrainz_catalogue(
         [out_dir / CATALOGUE_FILE], out_dir / MUSICBRAINZ_CATALOGUE_FILE, seed=spec.seed

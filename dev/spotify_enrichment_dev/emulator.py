@@ -360,12 +360,16 @@ class SpotifyApi:
             return api_error(400, "too many ids requested")
         if not all(self._accepted_id(track_id) for track_id in track_ids):
             return api_error(400, "invalid id")
+        if self.state.config.failing_ids.intersection(track_ids):
+            return self._injected_failure()
         self.state.ids_answered(track_ids)
         return Answer(200, {"tracks": [self.state.tracks.get(track_id) for track_id in track_ids]})
 
     def one_track(self, track_id: str) -> Answer:
         if not self._accepted_id(track_id):
             return api_error(400, "invalid id")
+        if track_id in self.state.config.failing_ids:
+            return self._injected_failure()
         self.state.ids_answered([track_id])
         track = self.state.tracks.get(track_id)
         if track is None:
@@ -686,7 +690,7 @@ def build_argument_parser() -> argparse.ArgumentParser:
         "--fail-ids",
         default="",
         metavar="ID,ID",
-        help="well-formed artist IDs whose every request (batch or single) gets --fail-status",
+        help="well-formed artist or track IDs whose every request (batch or single) gets --fail-status",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return parser

@@ -13,6 +13,7 @@ A row without a valid track ID or artist ID raises `CatalogueError` naming the f
 
 import ast
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from spotify_enrichment.artist_ids import is_valid_artist_id
+from spotify_enrichment.track_search import normalized_name
 from spotify_enrichment_dev.catalogue import CatalogueError
 
 
@@ -151,23 +153,23 @@ def load_track_catalogues(paths: Iterable[str | Path]) -> TrackCatalogue:
     return tracks
 
 
-def _normalized(text: str) -> str:
-    import unicodedata  # noqa: PLC0415
-
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+@functools.lru_cache(maxsize=65536)
+def _words(text: str) -> str:
+    # Spotify's search matches words: case, accents and punctuation (quotes included) do not count.
+    return " ".join("".join(c if c.isalnum() else " " for c in normalized_name(text)).split())
 
 
 def search(tracks: TrackCatalogue, track_name: str | None, artist_name: str | None) -> list[SpotifyTrack]:
-    """Tracks whose name contains `track_name` and one of whose artists contains `artist_name`
-    (case- and accent-insensitive, as Spotify's search is forgiving), best (exact) matches first."""
-    wanted_track = _normalized(track_name or "")
-    wanted_artist = _normalized(artist_name or "")
+    """Tracks whose name contains the words of `track_name` and one of whose artists contains the words
+    of `artist_name` (case-, accent- and punctuation-insensitive, as Spotify's search is forgiving),
+    best (exact) matches first, then by track ID."""
+    wanted_track = f" {_words(track_name or '')} "
+    wanted_artist = f" {_words(artist_name or '')} "
     found: list[tuple[int, str, SpotifyTrack]] = []
     for track_id, track in tracks.items():
-        name = _normalized(track["name"])
-        artists = [_normalized(artist["name"]) for artist in track["artists"]]
-        if wanted_track not in name or not any(wanted_artist in artist for artist in artists):
+        name = f" {_words(track['name'])} "
+        artists = [f" {_words(artist['name'])} " for artist in track["artists"]]
+        if wanted_track.strip() not in name or not any(wanted_artist.strip() in artist for artist in artists):
             continue
         exact = int(name == wanted_track) + int(wanted_artist in artists)
         found.append((-exact, track_id, track))

@@ -85,6 +85,28 @@
                 {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
                 {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
             ],
+            "lake_spotify__normalized_track_search": [
+                {"name": "searchKey", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "trackName", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "artistName", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "status", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "confidence", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "candidates", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "exactCandidates", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "trackId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "artistIds", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "artistNames", "duckdb": "varchar[]", "bigquery": "ARRAY<STRING>"},
+                {"name": "resolvedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"},
+                {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
+            "lake_spotify__track_search_load_ledger": [
+                {"name": "sourceFile", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "checksum", "duckdb": "varchar", "bigquery": "STRING"},
+                {"name": "rowCount", "duckdb": "bigint", "bigquery": "INT64"},
+                {"name": "loadedAt", "duckdb": "timestamp", "bigquery": "TIMESTAMP"}
+            ],
             "lake_enrichment__runs": [
                 {"name": "runId", "duckdb": "varchar", "bigquery": "STRING"},
                 {"name": "source", "duckdb": "varchar", "bigquery": "STRING"},
@@ -154,6 +176,14 @@
                 "landing_suffix": "_track_artists.jsonl",
                 "key": [
                     "trackId"
+                ]
+            },
+            "track_search": {
+                "lake_table": "lake_spotify__normalized_track_search",
+                "ledger_table": "lake_spotify__track_search_load_ledger",
+                "landing_suffix": "_track_search.jsonl",
+                "key": [
+                    "searchKey"
                 ]
             },
             "enrichment_runs": {

@@ -3,16 +3,20 @@
     play and artist, typed, the artist ID through normalized_artist_id. A play that came without an artist
     ID (Spotify's data export names tracks, not artists) takes every artist of its track, in Spotify's
     order, from `track_artists` (lake_spotify__normalized_track_artists, filled by resolve_track_artists);
-    until its track is resolved it stays one row without artistId. A macro, not only the model's SQL,
+    a play of the account data (names, no track ID) takes the track and its artists of the search that
+    matched its (track name, artist name) pair (`track_search`, lake_spotify__normalized_track_search).
+    Until then, and for ever when the search found no match or an ambiguous one, it stays one row
+    without artistId: never a play of a guessed artist. A macro, not only the model's SQL,
     because the enrich_artists worklist runs it too, on the source tables themselves: a run-operation
     cannot select from a view that the last `dbt build` may not have created (or created over other
     vars), and plays loaded since that build must count.
 -#}
-{% macro listening_history_staging_sql(history, track_artists=none) %}
+{% macro listening_history_staging_sql(history, track_artists=none, track_search=none) %}
     {% set track_artists = track_artists or spotify_enrichment.lake_source_relation('lake_spotify__normalized_track_artists') %}
+    {% set track_search = track_search or spotify_enrichment.lake_source_relation('lake_spotify__normalized_track_search') %}
     with
 
-    plays as (
+    history_plays as (
         select
             -- playedAt keeps its type: on DuckDB a cast of TIMESTAMPTZ to TIMESTAMP moves it to the
             -- session's time zone.
@@ -25,7 +29,55 @@
         from {{ history }}
     ),
 
-    -- The latest answer per track counts; a not_found one has no artists.
+    -- The latest search per account-data pair counts; only a matched one names a track.
+    ranked_searches as (
+        select
+            trackName,
+            artistName,
+            trackId,
+            artistIds,
+            artistNames,
+            status,
+            resolvedAt,
+            loadedAt,
+            row_number() over (
+                partition by trackName, artistName order by resolvedAt desc, loadedAt desc
+            ) as searchRank
+        from {{ track_search }}
+    ),
+
+    matched_searches as (
+        select
+            trackName,
+            artistName,
+            trackId,
+            artistIds,
+            artistNames,
+            resolvedAt,
+            loadedAt
+        from ranked_searches
+        where searchRank = 1 and status = 'matched'
+    ),
+
+    plays as (
+        select
+            history_plays.playedAt,
+            coalesce(history_plays.trackId, matched_searches.trackId) as trackId,
+            history_plays.trackName,
+            history_plays.msPlayed,
+            history_plays.artistId,
+            history_plays.artistName
+        from history_plays
+        left join matched_searches
+            on
+                history_plays.trackId is null
+                and history_plays.artistId is null
+                and history_plays.trackName = matched_searches.trackName
+                and history_plays.artistName = matched_searches.artistName
+    ),
+
+    -- The latest answer per track counts; a not_found one has no artists. A track only a search named
+    -- takes its artists from the search's answer.
     ranked_track_answers as (
         select
             trackId,
@@ -33,7 +85,28 @@
             artistNames,
             status,
             row_number() over (partition by trackId order by resolvedAt desc, loadedAt desc) as answerRank
-        from {{ track_artists }}
+        from (
+            select
+                trackId,
+                artistIds,
+                artistNames,
+                status,
+                resolvedAt,
+                loadedAt
+            from {{ track_artists }}
+            union all
+            select
+                searched.trackId,
+                searched.artistIds,
+                searched.artistNames,
+                'ok' as status,
+                searched.resolvedAt,
+                searched.loadedAt
+            from matched_searches as searched
+            left join {{ track_artists }} as resolved
+                on searched.trackId = resolved.trackId
+            where resolved.trackId is null
+        ) as answers
     ),
 
     resolved_tracks as (

@@ -49,6 +49,9 @@ TARGETS: tuple[Target, ...] = (
     Target("genres.coverage_share", "genre families seed: share of real genre assignments", 0.95, True),
     Target("genres.similar_command_s", "similar artists, 50,000 artists: seconds", 60, False),
     Target("genres.similar_peak_rss_mb", "similar artists, 50,000 artists: peak memory (MB)", 2048, False),
+    Target(
+        "lock_refusal.command_s", "a second enrich_artists refused: seconds, dbt's start included", 2, False
+    ),
     Target("total_seconds", "make bench: total seconds", 1200, False),
 )
 
@@ -94,6 +97,8 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("musicbrainz.seconds", "musicbrainz: fetcher seconds"),
     ("musicbrainz.naive_seconds", "musicbrainz naive client: seconds"),
     ("musicbrainz.speedup_vs_naive", "musicbrainz: x naive client"),
+    ("lock_refusal.after_parse_s", "a second enrich_artists: seconds from dbt's parse to the refusal"),
+    ("lock_refusal.cpu_s", "a second enrich_artists refused: CPU seconds"),
     ("genres.similar_model_s", "similar artists, 50,000 artists: the model's own seconds"),
     ("genres.similar_cpu_s", "similar artists, 50,000 artists: CPU seconds of the command"),
     ("genres.baseline_dense_s", "similar artists, 5,000 sample: dense brute force seconds"),

@@ -124,6 +124,16 @@ class GenresFigures(TypedDict):
     baseline_rows_equal: bool
 
 
+class LockRefusalFigures(TypedDict):
+    """Issue 13: a second `enrich_artists` while the run lock is held (medians of `repeats`)."""
+
+    repeats: int
+    command_s: float  # wall seconds of the refused command, dbt's start included
+    command_max_s: float
+    after_parse_s: float  # dbt's "Found N models" line to the refusal (whole seconds of dbt's log)
+    cpu_s: float  # user + system CPU seconds of the command
+
+
 class BenchResults(TypedDict, total=False):
     """A failed benchmark leaves its section out and says why in `errors`."""
 
@@ -138,6 +148,7 @@ class BenchResults(TypedDict, total=False):
     load: LoadFigures
     report: ReportFigures
     genres: GenresFigures
+    lock_refusal: LockRefusalFigures
     machine: MachineFigures
     verdicts: list[dict[str, str]]
     errors: dict[str, str]
@@ -166,6 +177,7 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
         "naive_requests_per_artist",
     ),
     "genres": ("coverage_share", "similar_command_s", "similar_peak_rss_mb", "baseline_dense_s"),
+    "lock_refusal": ("command_s", "after_parse_s", "cpu_s"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),
 }
 

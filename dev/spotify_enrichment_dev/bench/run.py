@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from spotify_enrichment_dev.bench.genres import run_genres
 from spotify_enrichment_dev.bench.latency_bound import run_latency_bound
+from spotify_enrichment_dev.bench.lock_refusal import run_lock_refusal
 from spotify_enrichment_dev.bench.machine import describe_machine
 from spotify_enrichment_dev.bench.musicbrainz import run_musicbrainz
 from spotify_enrichment_dev.bench.rate_limited import run_rate_limited
@@ -29,7 +30,7 @@ from spotify_enrichment_dev.bench.warehouse_at_scale import (
 
 logger = logging.getLogger(__name__)
 
-BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "report", "genres")
+BENCHMARKS = ("rate_limited", "latency_bound", "musicbrainz", "warehouse", "report", "genres", "lock_refusal")
 Section = TypeVar("Section")
 
 
@@ -57,7 +58,11 @@ def _attempt(name: str, errors: dict[str, str], measure: Callable[[], Section]) 
 
 
 # Benchmarks of one section each (the report reuses the warehouse benchmark's warehouse when it ran).
-SECTIONS: dict[str, Callable[[Path, BenchScale, Path], Any]] = {"report": run_report, "genres": run_genres}
+SECTIONS: dict[str, Callable[[Path, BenchScale, Path], Any]] = {
+    "report": run_report,
+    "genres": run_genres,
+    "lock_refusal": run_lock_refusal,
+}
 
 
 def _run_sections(

@@ -37,6 +37,7 @@ def complete_results() -> dict:
             "similar_peak_rss_mb": 900.0,
             "baseline_dense_s": 5.0,
         },
+        "lock_refusal": {"command_s": 1.8, "after_parse_s": 0.0, "cpu_s": 1.5},
         "machine": {"cores": 2, "memory_gb": 23.4, "python": "3.11.7", "duckdb": "1.5.5"},
         "total_seconds": 900.0,
     }
@@ -81,6 +82,7 @@ def test_every_target_met_gives_met_verdicts() -> None:
         ("genres", "coverage_share", 0.949),
         ("genres", "similar_command_s", 60.1),
         ("genres", "similar_peak_rss_mb", 2049),
+        ("lock_refusal", "command_s", 2.1),
     ],
 )
 def test_a_figure_past_its_target_is_missed(section: str, key: str, value: float) -> None:

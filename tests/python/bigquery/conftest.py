@@ -11,7 +11,7 @@ import pytest
 from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
-from support.dbt_runner import PROJECT_ROOT
+from support.dbt_runner import PROJECT_ROOT, dbt_project
 from support.remote_function_server import RemoteFunctionServer
 
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
@@ -69,3 +69,16 @@ def bq_client(bigquery_emulator: BigQueryEmulatorProcess) -> bigquery.Client:
         credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
         client_options=ClientOptions(api_endpoint=bigquery_emulator.rest_url),
     )
+
+
+@pytest.fixture(scope="session")
+def lake(bigquery_emulator: BigQueryEmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`local-project.dp_lake_bq_emulator` with the lake tables (`create_lake_tables`), for the tests of
+    the load step on BigQuery."""
+    project = dbt_project(
+        tmp_path_factory.mktemp("dbt_bigquery_load"),
+        env={"DBT_TARGET": "bq_emulator", "BQ_EMULATOR_ENDPOINT": bigquery_emulator.rest_url},
+    )
+    created = project.run("run-operation", "create_lake_tables")
+    assert created.ok, created.output
+    return f"{PROJECT}.dp_lake_bq_emulator"

@@ -20,6 +20,7 @@ from sqlfluff.api import APIParsingError
 from support.dbt_runner import DbtProject, DbtResult, dbt_project
 from support.remote_function_server import RemoteFunctionServer
 
+from spotify_enrichment.landing import is_bigquery_export
 from spotify_enrichment.loader import record_type_of
 from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
@@ -28,7 +29,7 @@ EXPECTED_DIR = Path(__file__).parent / "expected"
 PROJECT = "local-project"
 LAKE = f"{PROJECT}.dp_lake_bq_emulator"
 BUCKET_URI = "gs://spotify-landing-test"
-STATEMENT_NAMES = ["answers", "summary", "export", "cleanup"]
+STATEMENT_NAMES = ["answers", "summary", "export", "failures", "run_record", "cleanup"]
 STALE_ARTIST = "1111111111111111111111"  # enriched 100 days ago
 OLD_ARTIST = "2222222222222222222222"  # first played 200 days ago, never enriched
 NEW_ARTIST = "3333333333333333333333"  # first played today, never enriched
@@ -187,6 +188,11 @@ def test_the_statements_call_the_function_and_export_under_a_name_the_loader_tak
     assert re.search(rf"`{LAKE}\.spotify_artist_enrichment`\(artistId\) as answer", statements["answers"])
     assert "regexp_contains(artistId, r'^[0-9A-Za-z]{22}$')" in statements["answers"]
     assert re.search(rf"uri = '{pattern}'", statements["export"])
+    # BigQuery numbers the `*` of each file it writes; the loader must know every one as an export.
+    for name in ("export", "failures", "run_record"):
+        uri = re.search(r"uri = '([^']+)'", statements[name])
+        assert uri is not None
+        assert is_bigquery_export(uri.group(1).rsplit("/", 1)[1].replace("*", "000000000000")), name
 
 
 def test_dry_run_writes_nothing(dry_runs: DryRuns) -> None:
@@ -236,7 +242,14 @@ def test_the_export_turns_remote_function_replies_into_landing_lines(
     summary = dict(next(iter(bq_client.query(statements["summary"]).result())))
     bq_client.query(statements["export"]).result()
 
-    assert summary == {"ok": 3, "not_found": 1, "failed": 1, "api_mode": "batch"}
+    assert summary == {
+        "ok": 3,
+        "not_found": 1,
+        "failed": 1,
+        "api_mode": "batch",
+        "stop_reason": None,
+        "message": None,
+    }
     bucket = BUCKET_URI.removeprefix("gs://")
     exported = sorted(
         (bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*_artist_enrichment.jsonl")
@@ -359,8 +372,10 @@ def test_a_real_run_calls_the_function_exports_and_hands_the_files_to_the_load_f
     )
     assert "load_artist_enrichment: stand-in summary of the load function" in result.output
     assert "rows loaded 2" in result.output
-    exported = list((bigquery_emulator.gcs_root / bucket / "spotify" / "landing").glob("*.jsonl"))
+    landing = bigquery_emulator.gcs_root / bucket / "spotify" / "landing"
+    exported = list(landing.glob("*_artist_enrichment.jsonl"))
     assert len(exported) == 1
+    assert len(list(landing.glob("*_enrichment_runs.jsonl"))) == 1  # the run record
     assert record_type_of(exported[0].name) is ARTIST_ENRICHMENT
     lines = [json.loads(line) for line in exported[0].read_text(encoding="utf-8").splitlines()]
     assert sorted((line["artistid"], line["status"]) for line in lines) == sorted(

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from google.cloud import bigquery
-from support.dbt_runner import dbt_project
 from support.gcs_emulator import GcsEmulator
 
 from spotify_enrichment.landing import open_store
@@ -20,22 +19,10 @@ from spotify_enrichment.records import ARTIST_ENRICHMENT
 from spotify_enrichment.remote_function import answer_load_calls
 from spotify_enrichment.transform import not_found_record, record_to_json_line, utc_timestamp
 from spotify_enrichment.warehouse_bigquery import BigQueryWarehouse
-from spotify_enrichment_dev.bigquery_emulator_process import BigQueryEmulatorProcess
 
 LAKE = "local-project.dp_lake_bq_emulator"
 TABLE = f"{LAKE}.{ARTIST_ENRICHMENT.lake_table}"
 LEDGER = f"{LAKE}.{ARTIST_ENRICHMENT.ledger_table}"
-
-
-@pytest.fixture(scope="module")
-def lake(bigquery_emulator: BigQueryEmulatorProcess, tmp_path_factory: pytest.TempPathFactory) -> str:
-    project = dbt_project(
-        tmp_path_factory.mktemp("dbt_bigquery_load"),
-        env={"DBT_TARGET": "bq_emulator", "BQ_EMULATOR_ENDPOINT": bigquery_emulator.rest_url},
-    )
-    created = project.run("run-operation", "create_lake_tables")
-    assert created.ok, created.output
-    return LAKE
 
 
 @pytest.fixture

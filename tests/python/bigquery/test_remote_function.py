@@ -150,7 +150,7 @@ def test_development_quota_replies_single_call_records_with_withheld_fields_null
     assert records[5] is not None and records[5]["status"] == "not_found"
 
 
-def test_spotify_rate_limit_answers_429_with_retry_after_so_bigquery_retries(
+def test_spotify_rate_limit_is_a_stop_reply_per_artist_with_retry_not_before(
     artists_csv: Path, known_ids: list[str], tmp_path: Path
 ) -> None:
     with EmulatorProcess(artists_csv, rate_limit=1, retry_after=3600) as emulator:
@@ -160,20 +160,22 @@ def test_spotify_rate_limit_answers_429_with_retry_after_so_bigquery_retries(
 
             response = server.call(known_ids[3:6])
 
-    assert response.status_code == 429
-    assert response.headers["Retry-After"] == "3600"
-    assert "rate limit" in response.json()["errorMessage"]
+    assert response.status_code == 200, response.text
+    stops = _records(response.json())
+    assert all(stop is not None and stop["stop"] == "rate_limit" for stop in stops)
+    assert stops[0] is not None and stops[0]["retryNotBefore"] is not None
+    assert "rate_limit" in str(stops[0]["message"])
 
 
-def test_quota_exceeded_answers_429(artists_csv: Path, known_ids: list[str], tmp_path: Path) -> None:
+def test_quota_exceeded_is_a_stop_reply(artists_csv: Path, known_ids: list[str], tmp_path: Path) -> None:
     with (
         EmulatorProcess(artists_csv, quota_exceeded_after=0) as emulator,
         RemoteFunctionServer(emulator.settings_environ(), tmp_path / "functions-framework.log") as server,
     ):
         response = server.call(known_ids[:3])
 
-    assert response.status_code == 429
-    assert "quota" in response.json()["errorMessage"]
+    assert response.status_code == 200, response.text
+    assert [stop["stop"] if stop else None for stop in _records(response.json())] == ["quota"] * 3
 
 
 def test_rejected_credentials_answer_502_without_the_secret(

@@ -84,12 +84,19 @@ def test_demo_enriches_every_artist_and_every_monitor_passes(tmp_path: Path) -> 
                 (select count(primaryGenreFamily) from hub.hub_music__svc_dim_artists)
             """
         ).fetchone()
+        # issue 13: the second build publishes the run history, one row per run and source
+        published_runs = warehouse.execute(
+            "select source, stopReason from hub.hub_music__svc_enrichment_runs order by source"
+        ).fetchall()
     assert min(seeded, families, similar, with_family) > 0
+    assert published_runs == [("musicbrainz", None), ("spotify", None)]
     report = tmp_path / "target" / "report.html"
     assert f"HTML report: {report}" in result.stdout.splitlines()[-1]
     artists = re.search(r"artists in the hub:\s+(\d+)", output)
     assert artists, output[-3000:]
-    assert f'id="headline-artists" value="{artists.group(1)}"' in report.read_text(encoding="utf-8")
+    page = report.read_text(encoding="utf-8")
+    assert f'id="headline-artists" value="{artists.group(1)}"' in page
+    assert "Run history" in page and "musicbrainz" in page.split("Run history", 1)[1][:5000]
 
 
 def test_demo_stops_the_emulator_when_a_step_fails_and_keeps_an_existing_warehouse(tmp_path: Path) -> None:

@@ -244,7 +244,7 @@ def test_files_that_are_no_landing_file_are_reported_and_left_in_place(tmp_path:
     assert reasons[0] == "a hidden file)"
     assert reasons[1] == "in a subfolder)"
     suffixes = (
-        "_artist_enrichment.jsonl, _musicbrainz_artist.jsonl, _track_artists.jsonl, "
+        "_artist_enrichment.jsonl, _musicbrainz_artist.jsonl, _track_artists.jsonl, _track_search.jsonl, "
         "_enrichment_runs.jsonl, _enrichment_failures.jsonl"
     )
     assert reasons[2] == f"its name does not end with a landing suffix ({suffixes}))"

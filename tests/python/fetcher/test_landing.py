@@ -45,11 +45,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> LandingStore:
     return open_store(f"gs://landing-test/{tmp_path.name}")
 
 
-def lines(*artist_ids: str) -> list[str]:
+def lines(*artist_ids: str, run_id: str = "crashed-run") -> list[str]:
     return [
         record_to_json_line(
             not_found_record(
-                artist_id=artist_id, enriched_at="2026-11-28T16:42:05.000000Z", api_mode="batch", run_id="r"
+                artist_id=artist_id,
+                enriched_at="2026-11-28T16:42:05.000000Z",
+                api_mode="batch",
+                run_id=run_id,
             )
         )
         for artist_id in artist_ids
@@ -142,7 +145,7 @@ def test_the_partial_of_a_live_run_on_another_host_is_left_alone_until_its_heart
     store: LandingStore,
 ) -> None:
     live = PartialLanding(store, landing_file_name(STARTED, "0a1b2c3d"), "other-run")
-    live.append(lines("0" * 22))
+    live.append(lines("0" * 22, run_id="other-run"))
     _marker(store, live, host="another-host", heartbeatAt=_beat(60))
     assert recover_partials(store) == []
     assert store.list(live.folder) != []

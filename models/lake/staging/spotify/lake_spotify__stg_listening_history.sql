@@ -8,9 +8,13 @@ track_artists as (
     select * from {{ source('lake_spotify', 'lake_spotify__normalized_track_artists') }}
 ),
 
+track_search as (
+    select * from {{ source('lake_spotify', 'lake_spotify__normalized_track_search') }}
+),
+
 -- The select is a macro: enrich_artists' worklist runs the same one (see listening_history_staging_sql).
 normalized as (
-    {{ listening_history_staging_sql('listening_history', 'track_artists') }}
+    {{ listening_history_staging_sql('listening_history', 'track_artists', 'track_search') }}
 ),
 
 final as (
