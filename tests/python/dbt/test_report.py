@@ -138,7 +138,7 @@ def test_report_offline_in_chromium_shows_the_warehouse_headline(
     quarantine = landing / "spotify" / "quarantine"
     quarantine.mkdir(parents=True)
     (quarantine / "20261201T000000Z_artist_enrichment.jsonl").write_text("{not json\n", encoding="utf-8")
-    (quarantine / "20261201T000000Z_artist_enrichment.jsonl.errors.txt").write_text(
+    (quarantine / "20261201T000000Z_artist_enrichment.errors.txt").write_text(
         "line 1: not valid JSON\n", encoding="utf-8"
     )
     out = tmp_path / "report.html"
