@@ -65,6 +65,7 @@
             ~ "was not called", info=true) }}
         {% do spotify_enrichment.log_unmatched_account_plays() %}
         {% do spotify_enrichment.report_given_up('spotify_tracks') %}
+        {% do spotify_enrichment.report_given_up('spotify_search') %}
         {{ return({'due': 0, 'searches_due': 0, 'dry_run': false, 'problems': []}) }}
     {% endif %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
@@ -74,9 +75,14 @@
         {% set summary = spotify_enrichment.waiting_run_summary('spotify_tracks', memory.retry_not_before, due) %}
         {{ log("resolve_track_artists: " ~ summary.message ~ " (" ~ due ~ " tracks and " ~ searches_due
             ~ " account-data name pairs wait; run again after that time, or pass force: true)", info=true) }}
-        {% if due > 0 %}
-            {% do spotify_enrichment.record_enrichment_run(landing, 'spotify_tracks', none, summary, {}, memory.retry_not_before) %}
-        {% endif %}
+        {% for source, waiting in [('spotify_tracks', due), ('spotify_search', searches_due)] if waiting > 0 %}
+            {% do spotify_enrichment.land_enrichment_run(
+                landing, source, none,
+                spotify_enrichment.waiting_run_summary(source, memory.retry_not_before, waiting), {},
+                memory.retry_not_before
+            ) %}
+        {% endfor %}
+        {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
         {{ return({'due': due, 'searches_due': searches_due, 'dry_run': false, 'summary': summary,
                    'waiting': true, 'problems': []}) }}
     {% endif %}
@@ -107,7 +113,7 @@
                 list(trackName order by worklistRank),
                 list(artistName order by worklistRank),
                 {{ spotify_enrichment.sql_string(landing) }},
-                {{ spotify_enrichment.sql_string(invocation_id ~ '.search') }},
+                {{ spotify_enrichment.sql_string(spotify_enrichment.enrichment_run_id('spotify_search')) }},
                 {{ project_dir }},
                 {{ owner }}
             )
@@ -116,12 +122,16 @@
         {% do summaries.update({'searches': fromjson(run_query(search_fetch_sql).columns[0].values()[0])}) %}
     {% endif %}
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
-    {% if 'tracks' in summaries %}
-        {% set tracks = summaries['tracks'] %}
-        {% do spotify_enrichment.record_enrichment_run(
-            landing, 'spotify_tracks', none, tracks, loaded,
-            memory.retry_not_before if not tracks.get('requests') and not tracks.get('retry_after_seconds') else none
+    {#- Both runs' records land first and load in one step. -#}
+    {% for name, source in [('tracks', 'spotify_tracks'), ('searches', 'spotify_search')] if name in summaries %}
+        {% set run = summaries[name] %}
+        {% do spotify_enrichment.land_enrichment_run(
+            landing, source, none, run, loaded,
+            memory.retry_not_before if not run.get('requests') and not run.get('retry_after_seconds') else none
         ) %}
+    {% endfor %}
+    {% if summaries %}
+        {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
     {% endif %}
     {% set rows = loaded.get('rows_by_record_type', {}) %}
     {% for name, summary in summaries.items() %}
@@ -141,7 +151,13 @@
         {{ log("resolve_track_artists: warning: " ~ summaries.tracks.failed ~ " tracks failed after retries and will be asked again next run: "
             ~ (summaries.tracks.failed_ids[:10] | join(", ")) ~ (" ..." if summaries.tracks.failed > 10 else ""), info=true) }}
     {% endif %}
+    {% if summaries.get('searches', {}).get('failed') %}
+        {{ log("resolve_track_artists: warning: " ~ summaries.searches.failed ~ " searches failed after retries and "
+            ~ "will be asked again next run (by searchKey): " ~ (summaries.searches.failed_ids[:10] | join(", "))
+            ~ (" ..." if summaries.searches.failed > 10 else ""), info=true) }}
+    {% endif %}
     {% do spotify_enrichment.report_given_up('spotify_tracks') %}
+    {% do spotify_enrichment.report_given_up('spotify_search') %}
     {% do spotify_enrichment.log_unmatched_account_plays() %}
     {% set problems = [] %}
     {% for name, summary in summaries.items() if summary.get('stop_reason') %}
@@ -236,12 +252,17 @@
     The account-data (track name, artist name) pairs resolve_track_artists searches, one row each, most
     played first (`worklistRank`): pairs of plays without a track or artist ID (Spotify's account data)
     that have no answer in lake_spotify__normalized_track_search yet (not_found and ambiguous ones
-    included: never searched again). The names stay exactly as the history has them: the answer lands
-    under them. Portable.
+    included: never searched again), less the failed ones (source spotify_search, by searchKey) whose
+    next attempt is not due or that failed var enrichment_max_attempts times. The names stay exactly as
+    the history has them: the answer lands under them. Portable.
 -#}
 {% macro track_search_worklist_sql(limit=none) %}
     {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
     {% set track_search = spotify_enrichment.lake_source_relation('lake_spotify__normalized_track_search') %}
+    {% set max_attempts = spotify_enrichment.checked_number_var('enrichment_max_attempts', 1, 1000, integer=true) %}
+    {% set retry_state_sql = spotify_enrichment.failure_retry_state_sql(
+        'spotify_search', spotify_enrichment.enrichment_source_answers_sql('spotify_search')
+    ) %}
     {% set worklist_sql %}
         with
 
@@ -264,7 +285,11 @@
             from {{ track_search }}
         ),
 
-        pairs as (
+        retry_state as (
+            {{ retry_state_sql | indent(12) }}
+        ),
+
+        unanswered as (
             select
                 plays.trackName,
                 plays.artistName,
@@ -276,6 +301,22 @@
                     and plays.artistName = answered.artistName
             where answered.trackName is null
             group by plays.trackName, plays.artistName
+        ),
+
+        pairs as (
+            select
+                unanswered.trackName,
+                unanswered.artistName,
+                unanswered.playCount
+            from unanswered
+            left join retry_state
+                on {{ spotify_enrichment.search_key_sql('unanswered.trackName', 'unanswered.artistName') }} = retry_state.itemId
+            where
+                retry_state.itemId is null
+                or (
+                    retry_state.failedAttempts < {{ max_attempts }}
+                    and retry_state.nextAttemptAt <= {{ spotify_enrichment.current_timestamp_utc() }}
+                )
         ),
 
         ranked as (
@@ -297,6 +338,29 @@
         select * from final
     {% endset %}
     {{ return(worklist_sql) }}
+{% endmacro %}
+
+{#-
+    The searchKey of a (track name, artist name) pair in SQL, equal to track_search.search_key: the
+    first 32 hex digits of SHA-256 of the JSON array of the two names. Its escaping covers the
+    characters JSON escapes in a name that can be searched (backslash and `"`; names with control
+    characters are never sent, so never fail). Portable (DuckDB, BigQuery).
+-#}
+{% macro search_key_sql(track_name, artist_name) %}
+    {% set backslash = '\\' %}
+    {#- A SQL literal of `text`: BigQuery reads backslash escapes in string literals, DuckDB does not. -#}
+    {% set literals = {} %}
+    {% for text in [backslash, backslash ~ backslash, '"', backslash ~ '"', '["', '", "', '"]'] %}
+        {% do literals.update({text: "'" ~ (text.replace(backslash, backslash ~ backslash) if target.type == 'bigquery' else text) ~ "'"}) %}
+    {% endfor %}
+    {% set parts = [] %}
+    {% for name in [track_name, artist_name] %}
+        {% do parts.append("replace(replace(" ~ name ~ ", " ~ literals[backslash] ~ ", " ~ literals[backslash ~ backslash]
+            ~ "), " ~ literals['"'] ~ ", " ~ literals[backslash ~ '"'] ~ ")") %}
+    {% endfor %}
+    {% set canonical = "concat(" ~ literals['["'] ~ ", " ~ parts[0] ~ ", " ~ literals['", "'] ~ ", " ~ parts[1] ~ ", " ~ literals['"]'] ~ ")" %}
+    {% set digest = ("to_hex(sha256(" ~ canonical ~ "))") if target.type == 'bigquery' else ("sha256(" ~ canonical ~ ")") %}
+    {{ return("substr(" ~ digest ~ ", 1, 32)") }}
 {% endmacro %}
 
 {#-
