@@ -1,8 +1,9 @@
-"""Fixtures shared by every test folder, and the folder grouping of `make pytest`'s workers."""
+"""Fixtures shared by every test folder, and the grouping and order of `make pytest`'s workers."""
 
 from pathlib import Path
 
 import pytest
+from support.xdist_groups import CostFirstGroupScheduling, group_and_order
 
 TESTS_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = TESTS_ROOT.parents[1]
@@ -10,12 +11,19 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make pytest` runs the suite on pytest-xdist workers with `--dist loadgroup`: every test of a
-    folder goes to the same worker, so the folder's session fixtures (generated data, prepared
-    warehouses, emulators) are built once rather than once per worker."""
-    for item in items:
-        folder = item.path.relative_to(TESTS_ROOT).parts[0]
-        item.add_marker(pytest.mark.xdist_group(folder))
+    """`make pytest` runs the suite on pytest-xdist workers with `--dist loadgroup`: one group per test
+    module, except that the modules sharing an expensive session fixture (a prepared warehouse, an
+    emulator) form one group, so that fixture is built once; the costliest groups first
+    (support/xdist_groups.py)."""
+    items[:] = group_and_order(items, TESTS_ROOT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """The groups in the order above, each handed out only when a worker is about to run out."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return CostFirstGroupScheduling(config, log)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """The MusicBrainz benchmark: the project's fetcher against a naive client (one URL lookup plus one
 artist lookup per artist, sequential at the allowance), each on its own MusicBrainz emulator that
 enforces the allowance (503 beyond it), side by side. Targets (issue 11): requests per artist <= 1.1,
->= 0.9 of the allowance, 0 answers of 503 in a clean run."""
+>= 0.9 of the allowance (the rate achieved is printed beside the allowance), 0 answers of 503 in a
+clean run. The tests prove the pacing by the emulator's 503s alone; the rate reached is measured here."""
 
 from __future__ import annotations
 
@@ -88,6 +89,7 @@ def run_musicbrainz(spotify_catalogue: Path, scale: BenchScale, work_dir: Path) 
         artists=len(artist_ids),
         requests_per_second_setting=rate,
         requests=stats["requests"],
+        requests_per_second=round(stats["requests"] / seconds, 3),
         requests_per_artist=round(stats["requests"] / len(artist_ids), 3),
         share_of_allowance=round(stats["requests"] / seconds / rate, 3),
         refused_503=stats["refused_503"],

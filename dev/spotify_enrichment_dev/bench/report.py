@@ -91,6 +91,8 @@ CONTEXT: tuple[tuple[str, str], ...] = (
     ("load.lines_per_s_including_dbt_start", "load: lines per second including dbt's start"),
     ("warehouse.dbt_command_floor_s", "dbt command that does nothing: seconds"),
     ("report.peak_rss_mb", "report: peak memory (MB)"),
+    ("musicbrainz.requests_per_second", "musicbrainz: achieved requests per second"),
+    ("musicbrainz.requests_per_second_setting", "musicbrainz: allowance, requests per second"),
     ("musicbrainz.naive_requests_per_artist", "musicbrainz naive client: requests per artist"),
     ("musicbrainz.seconds", "musicbrainz: fetcher seconds"),
     ("musicbrainz.naive_seconds", "musicbrainz naive client: seconds"),

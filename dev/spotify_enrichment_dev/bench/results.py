@@ -88,6 +88,7 @@ class MusicBrainzFigures(TypedDict):
     artists: int
     requests_per_second_setting: float
     requests: int
+    requests_per_second: float
     requests_per_artist: float
     share_of_allowance: float
     refused_503: int
@@ -168,7 +169,13 @@ REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
     ),
     "load": ("lines", "lines_per_s", "peak_rss_mb"),
     "report": ("artists", "seconds", "size_mb"),
-    "musicbrainz": ("requests_per_artist", "share_of_allowance", "refused_503", "naive_requests_per_artist"),
+    "musicbrainz": (
+        "requests_per_artist",
+        "requests_per_second",
+        "share_of_allowance",
+        "refused_503",
+        "naive_requests_per_artist",
+    ),
     "genres": ("coverage_share", "similar_command_s", "similar_peak_rss_mb", "baseline_dense_s"),
     "lock_refusal": ("command_s", "after_parse_s", "cpu_s"),
     "machine": ("cores", "memory_gb", "python", "duckdb"),
