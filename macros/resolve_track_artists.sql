@@ -9,7 +9,8 @@
     /tracks/{id} per track once Spotify answers 403 (Development Mode; remembered per client ID in the
     run history), with the artists' pacing, retries and stops; the answers land as
     `_track_artists.jsonl` and load_artist_enrichment loads them; the run is recorded in
-    lake_enrichment__runs (failed tracks in lake_enrichment__failures). Before a stored Spotify
+    lake_enrichment__runs (failed tracks in lake_enrichment__failures). Then the account-data searches
+    (track_search_worklist_sql), recorded likewise as source spotify_search (failed searches by searchKey). Before a stored Spotify
     retryNotBefore nothing is sent and the run exits 0, unless `force`. Takes the run lock as
     enrich_artists does (whose first step it is). Fails (non-zero exit) when Spotify stopped the run,
     after loading what was fetched before the stop.
