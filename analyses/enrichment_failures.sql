@@ -1,9 +1,10 @@
 -- Runbook: the items of every source (Spotify artists, MusicBrainz artists, tracks resolved to
--- artists: source spotify_tracks) that failed since their last answer, with their attempts and next
--- attempt; those at var enrichment_max_attempts are no longer asked (fix the cause, then delete their
--- rows from lake_enrichment__failures to have them asked again).
+-- artists: spotify_tracks, account-data searches by searchKey: spotify_search) that failed since
+-- their last answer, with their attempts and next attempt; those at var enrichment_max_attempts are
+-- no longer asked (fix the cause, then delete their rows from lake_enrichment__failures to have them
+-- asked again).
 {% set states = [] %}
-{% for item_source in ['spotify', 'musicbrainz', 'spotify_tracks'] %}
+{% for item_source in spotify_enrichment.enrichment_run_sources() %}
     {% do states.append(
         "select '" ~ item_source ~ "' as itemSource, source_retry_state.* from ("
         ~ spotify_enrichment.failure_retry_state_sql(

@@ -1,14 +1,15 @@
 {#-
     The run history (lake_enrichment__runs) and failure records (lake_enrichment__failures) of every
-    source (`spotify`, `musicbrainz`, `spotify_tracks`): what a run reads before it asks anything, and
-    how it records itself when it ends. Portable: cross-database macros only.
+    source (enrichment_run_sources, generated from records.Source): what a run reads before it asks
+    anything, and how it records itself when it ends. Portable: cross-database macros only.
 -#}
 
 {#-
     What the run history says before a run of `source`: `retry_not_before` (text, UTC) when the last run
     of `source` or of a source sharing its API quota (enrichment_wait_sources) was told to wait until a
     moment still ahead, else none; `regimes`: the last API regime learned per client key
-    ({clientKey: 'batch' | 'single'}).
+    ({clientKey: 'batch' | 'single'}) of `source`'s own runs; searches have no batch form, so
+    `spotify_search` learns none (its run records carry no apiRegime, and none is looked up for it).
 -#}
 {% macro enrichment_run_memory(source) %}
     {% do spotify_enrichment.check_source(source) %}
@@ -53,6 +54,7 @@
             from {{ runs }}
             where
                 source = '{{ source }}'
+                and source != 'spotify_search'
                 and clientKey is not null
                 and apiRegime is not null
         ),
@@ -131,23 +133,26 @@
     }) }}
 {% endmacro %}
 
-{#- The run ID of one source's run in this invocation (track resolution has its own). -#}
+{#- The run ID of one source's run in this invocation (track resolution and the searches have their own). -#}
 {% macro enrichment_run_id(source) %}
-    {{ return(invocation_id ~ '.tracks' if source == 'spotify_tracks' else invocation_id) }}
+    {{ return(invocation_id ~ {'spotify_tracks': '.tracks', 'spotify_search': '.search'}.get(source, '')) }}
 {% endmacro %}
 
 {#-
-    The sources whose stored wait holds for `source`: Spotify's artist and track calls share the app's
-    quota, so a Retry-After on one holds for both; MusicBrainz is on its own.
+    The sources whose stored wait holds for `source`: Spotify's artist, track and search calls share the
+    app's quota, so a Retry-After on one holds for all of them; MusicBrainz is on its own.
 -#}
 {% macro enrichment_wait_sources(source) %}
-    {{ return(['musicbrainz'] if source == 'musicbrainz' else ['spotify', 'spotify_tracks']) }}
+    {% if source == 'musicbrainz' %}
+        {{ return(['musicbrainz']) }}
+    {% endif %}
+    {{ return(spotify_enrichment.enrichment_run_sources() | reject('equalto', 'musicbrainz') | list) }}
 {% endmacro %}
 
 {#- The landing record type of a source's answers (the load summary counts rows by it). -#}
 {% macro enrichment_source_record_type(source) %}
     {{ return({'spotify': 'artist_enrichment', 'musicbrainz': 'musicbrainz_artist',
-               'spotify_tracks': 'track_artists'}[source]) }}
+               'spotify_tracks': 'track_artists', 'spotify_search': 'track_search'}[source]) }}
 {% endmacro %}
 
 {#-
@@ -164,6 +169,7 @@
         'spotify': ('lake_spotify__normalized_artist_enrichment', 'artistId', 'enrichedAt'),
         'musicbrainz': ('lake_musicbrainz__normalized_artist', 'artistId', 'fetchedAt'),
         'spotify_tracks': ('lake_spotify__normalized_track_artists', 'trackId', 'resolvedAt'),
+        'spotify_search': ('lake_spotify__normalized_track_search', 'searchKey', 'resolvedAt'),
     }[source] %}
     {{ return('select ' ~ answers[1] ~ ' as itemId, ' ~ answers[2] ~ ' as answeredAt from '
         ~ spotify_enrichment.lake_source_relation(answers[0])) }}
@@ -242,7 +248,7 @@
 
 {#- A source name before it reaches SQL: one of the pipeline's sources. -#}
 {% macro check_source(source) %}
-    {% set sources = ['spotify', 'musicbrainz', 'spotify_tracks'] %}
+    {% set sources = spotify_enrichment.enrichment_run_sources() %}
     {% if source not in sources %}
         {% do exceptions.raise_compiler_error(
             "source must be one of " ~ (sources | join(", ")) ~ ", got: " ~ source

@@ -9,7 +9,8 @@
     /tracks/{id} per track once Spotify answers 403 (Development Mode; remembered per client ID in the
     run history), with the artists' pacing, retries and stops; the answers land as
     `_track_artists.jsonl` and load_artist_enrichment loads them; the run is recorded in
-    lake_enrichment__runs (failed tracks in lake_enrichment__failures). Before a stored Spotify
+    lake_enrichment__runs (failed tracks in lake_enrichment__failures). Then the account-data searches
+    (track_search_worklist_sql), recorded likewise as source spotify_search (failed searches by searchKey). Before a stored Spotify
     retryNotBefore nothing is sent and the run exits 0, unless `force`. Takes the run lock as
     enrich_artists does (whose first step it is). Fails (non-zero exit) when Spotify stopped the run,
     after loading what was fetched before the stop.
@@ -65,6 +66,7 @@
             ~ "was not called", info=true) }}
         {% do spotify_enrichment.log_unmatched_account_plays() %}
         {% do spotify_enrichment.report_given_up('spotify_tracks') %}
+        {% do spotify_enrichment.report_given_up('spotify_search') %}
         {{ return({'due': 0, 'searches_due': 0, 'dry_run': false, 'problems': []}) }}
     {% endif %}
     {% set landing = spotify_enrichment.resolved_landing_uri() %}
@@ -74,9 +76,14 @@
         {% set summary = spotify_enrichment.waiting_run_summary('spotify_tracks', memory.retry_not_before, due) %}
         {{ log("resolve_track_artists: " ~ summary.message ~ " (" ~ due ~ " tracks and " ~ searches_due
             ~ " account-data name pairs wait; run again after that time, or pass force: true)", info=true) }}
-        {% if due > 0 %}
-            {% do spotify_enrichment.record_enrichment_run(landing, 'spotify_tracks', none, summary, {}, memory.retry_not_before) %}
-        {% endif %}
+        {% for source, waiting in [('spotify_tracks', due), ('spotify_search', searches_due)] if waiting > 0 %}
+            {% do spotify_enrichment.land_enrichment_run(
+                landing, source, none,
+                spotify_enrichment.waiting_run_summary(source, memory.retry_not_before, waiting), {},
+                memory.retry_not_before
+            ) %}
+        {% endfor %}
+        {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
         {{ return({'due': due, 'searches_due': searches_due, 'dry_run': false, 'summary': summary,
                    'waiting': true, 'problems': []}) }}
     {% endif %}
@@ -107,7 +114,7 @@
                 list(trackName order by worklistRank),
                 list(artistName order by worklistRank),
                 {{ spotify_enrichment.sql_string(landing) }},
-                {{ spotify_enrichment.sql_string(invocation_id ~ '.search') }},
+                {{ spotify_enrichment.sql_string(spotify_enrichment.enrichment_run_id('spotify_search')) }},
                 {{ project_dir }},
                 {{ owner }}
             )
@@ -116,12 +123,16 @@
         {% do summaries.update({'searches': fromjson(run_query(search_fetch_sql).columns[0].values()[0])}) %}
     {% endif %}
     {% set loaded = spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
-    {% if 'tracks' in summaries %}
-        {% set tracks = summaries['tracks'] %}
-        {% do spotify_enrichment.record_enrichment_run(
-            landing, 'spotify_tracks', none, tracks, loaded,
-            memory.retry_not_before if not tracks.get('requests') and not tracks.get('retry_after_seconds') else none
+    {#- Both runs' records land first and load in one step. -#}
+    {% for name, source in [('tracks', 'spotify_tracks'), ('searches', 'spotify_search')] if name in summaries %}
+        {% set run = summaries[name] %}
+        {% do spotify_enrichment.land_enrichment_run(
+            landing, source, none, run, loaded,
+            memory.retry_not_before if not run.get('requests') and not run.get('retry_after_seconds') else none
         ) %}
+    {% endfor %}
+    {% if summaries %}
+        {% do spotify_enrichment.load_artist_enrichment(landing, dry_run=false, fail_on_quarantine=false) %}
     {% endif %}
     {% set rows = loaded.get('rows_by_record_type', {}) %}
     {% for name, summary in summaries.items() %}
@@ -141,7 +152,13 @@
         {{ log("resolve_track_artists: warning: " ~ summaries.tracks.failed ~ " tracks failed after retries and will be asked again next run: "
             ~ (summaries.tracks.failed_ids[:10] | join(", ")) ~ (" ..." if summaries.tracks.failed > 10 else ""), info=true) }}
     {% endif %}
+    {% if summaries.get('searches', {}).get('failed') %}
+        {{ log("resolve_track_artists: warning: " ~ summaries.searches.failed ~ " searches failed after retries and "
+            ~ "will be asked again next run (by searchKey): " ~ (summaries.searches.failed_ids[:10] | join(", "))
+            ~ (" ..." if summaries.searches.failed > 10 else ""), info=true) }}
+    {% endif %}
     {% do spotify_enrichment.report_given_up('spotify_tracks') %}
+    {% do spotify_enrichment.report_given_up('spotify_search') %}
     {% do spotify_enrichment.log_unmatched_account_plays() %}
     {% set problems = [] %}
     {% for name, summary in summaries.items() if summary.get('stop_reason') %}
@@ -230,150 +247,4 @@
         select * from final
     {% endset %}
     {{ return(worklist_sql) }}
-{% endmacro %}
-
-{#-
-    The account-data (track name, artist name) pairs resolve_track_artists searches, one row each, most
-    played first (`worklistRank`): pairs of plays without a track or artist ID (Spotify's account data)
-    that have no answer in lake_spotify__normalized_track_search yet (not_found and ambiguous ones
-    included: never searched again). The names stay exactly as the history has them: the answer lands
-    under them. Portable.
--#}
-{% macro track_search_worklist_sql(limit=none) %}
-    {% set history = spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
-    {% set track_search = spotify_enrichment.lake_source_relation('lake_spotify__normalized_track_search') %}
-    {% set worklist_sql %}
-        with
-
-        plays as (
-            select
-                cast(trackName as {{ dbt.type_string() }}) as trackName,
-                cast(artistName as {{ dbt.type_string() }}) as artistName
-            from {{ history }}
-            where
-                {{ spotify_enrichment.normalized_artist_id('cast(artistId as ' ~ dbt.type_string() ~ ')') }} is null
-                and trackId is null
-                and trackName is not null
-                and artistName is not null
-        ),
-
-        answered as (
-            select distinct
-                trackName,
-                artistName
-            from {{ track_search }}
-        ),
-
-        pairs as (
-            select
-                plays.trackName,
-                plays.artistName,
-                count(*) as playCount
-            from plays
-            left join answered
-                on
-                    plays.trackName = answered.trackName
-                    and plays.artistName = answered.artistName
-            where answered.trackName is null
-            group by plays.trackName, plays.artistName
-        ),
-
-        ranked as (
-            select
-                trackName,
-                artistName,
-                playCount,
-                row_number() over (order by playCount desc, trackName asc, artistName asc) as worklistRank
-            from pairs
-        ),
-
-        final as (
-            select * from ranked
-            {%- if limit is not none %}
-            where worklistRank <= {{ limit }}
-            {%- endif %}
-        )
-
-        select * from final
-    {% endset %}
-    {{ return(worklist_sql) }}
-{% endmacro %}
-
-{#-
-    The account-data plays no search matched, by (track name, artist name): the latest answer per pair is
-    `ambiguous` or `not_found`. One row per pair with its status and plays, most played first. Portable.
--#}
-{% macro unmatched_account_plays_sql(history=none, track_search=none) %}
-    {% set history = history or spotify_enrichment.lake_source_relation('lake_spotify__normalized_listening_history') %}
-    {% set track_search = track_search or spotify_enrichment.lake_source_relation('lake_spotify__normalized_track_search') %}
-    {% set unmatched_sql %}
-        with
-
-        plays as (
-            select
-                cast(trackName as {{ dbt.type_string() }}) as trackName,
-                cast(artistName as {{ dbt.type_string() }}) as artistName
-            from {{ history }}
-            where
-                {{ spotify_enrichment.normalized_artist_id('cast(artistId as ' ~ dbt.type_string() ~ ')') }} is null
-                and trackId is null
-        ),
-
-        ranked_answers as (
-            select
-                trackName,
-                artistName,
-                status,
-                exactCandidates,
-                row_number() over (
-                    partition by trackName, artistName order by resolvedAt desc, loadedAt desc
-                ) as answerRank
-            from {{ track_search }}
-        ),
-
-        unmatched as (
-            select
-                plays.trackName,
-                plays.artistName,
-                ranked_answers.status,
-                ranked_answers.exactCandidates,
-                count(*) as playCount
-            from plays
-            inner join ranked_answers
-                on
-                    plays.trackName = ranked_answers.trackName
-                    and plays.artistName = ranked_answers.artistName
-            where ranked_answers.answerRank = 1 and ranked_answers.status != 'matched'
-            group by plays.trackName, plays.artistName, ranked_answers.status, ranked_answers.exactCandidates
-        ),
-
-        final as (
-            select * from unmatched
-        )
-
-        select * from final
-    {% endset %}
-    {{ return(unmatched_sql) }}
-{% endmacro %}
-
-{#- Log the unmatched account-data plays (see unmatched_account_plays_sql): totals and the 20 most played. -#}
-{% macro log_unmatched_account_plays() %}
-    {% set rows = run_query(
-        "select trackName, artistName, status, exactCandidates, playCount from ("
-        ~ spotify_enrichment.unmatched_account_plays_sql()
-        ~ ") as unmatched order by playCount desc, trackName, artistName"
-    ).rows %}
-    {% if rows | length == 0 %}
-        {{ return(none) }}
-    {% endif %}
-    {% set plays = rows | sum(attribute=4) %}
-    {% set shown = [] %}
-    {% for row in rows[:20] %}
-        {% do shown.append('"' ~ row[0] ~ '" by "' ~ row[1] ~ '": ' ~ row[2]
-            ~ (" (" ~ row[3] ~ " exact candidates with different artists)" if row[2] == 'ambiguous' else "")
-            ~ ", " ~ row[4] ~ " plays") %}
-    {% endfor %}
-    {{ log("resolve_track_artists: " ~ (rows | length) ~ " account-data (track, artist) pairs, " ~ plays
-        ~ " plays, have no match and are not counted for any artist (lake_spotify__normalized_track_search): "
-        ~ (shown | join("; ")) ~ ("; ..." if rows | length > 20 else ""), info=true) }}
 {% endmacro %}

@@ -13,9 +13,10 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import get_args
 
 from spotify_enrichment.contract import bigquery_type, duckdb_type
-from spotify_enrichment.records import RECORD_TYPES, lake_tables
+from spotify_enrichment.records import RECORD_TYPES, Source, lake_tables
 
 MACRO_PATH = Path(__file__).resolve().parent.parent / "macros" / "generated" / "lake_contract.sql"
 
@@ -49,6 +50,11 @@ def render() -> str:
         "    and key. -#}\n"
         "{% macro lake_contract() %}\n"
         "    {{ return(fromjson('" + contract.replace("\n", "\n    ").replace("'", "\\'") + "')) }}\n"
+        "{% endmacro %}\n"
+        "\n"
+        "{#- Generated likewise: the pipeline's sources (records.Source), in its order. -#}\n"
+        "{% macro enrichment_run_sources() %}\n"
+        "    {{ return(" + json.dumps(list(get_args(Source))) + ") }}\n"
         "{% endmacro %}\n"
     )
 

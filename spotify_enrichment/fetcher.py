@@ -200,6 +200,7 @@ class _FetchRun:
 
     RESOURCE = "artists"  # the Web API path: GET /{RESOURCE}?ids=, GET /{RESOURCE}/{id}
     ITEM = "artist"
+    ITEMS = "artists"  # what the run's messages call its items
     NOT_FOUND_STATUSES: frozenset[int] = frozenset({404})
 
     def __init__(
@@ -640,7 +641,7 @@ def _complete(summary: FetchSummary, run: _FetchRun) -> None:
     answered = run.counts["ok"] + run.counts["not_found"]
     if summary.stop_reason is None and summary.failed and not answered:
         summary.stop_reason = "all_failed"
-    summary.exit_code, summary.message = _verdict(summary, run.stop_error)
+    summary.exit_code, summary.message = _verdict(summary, run.stop_error, run.ITEMS)
 
 
 def start_partial(partial: PartialLanding) -> None:
@@ -655,7 +656,7 @@ def start_partial(partial: PartialLanding) -> None:
         ) from error
 
 
-def _verdict(summary: FetchSummary, stop_error: Exception | None) -> tuple[int, str]:
+def _verdict(summary: FetchSummary, stop_error: Exception | None, items: str = "artists") -> tuple[int, str]:
     landed = f"{summary.ok} ok, {summary.not_found} not_found landed"
     if summary.failed:
         landed += f"; {summary.failed} failed (asked again next run)"
@@ -669,7 +670,7 @@ def _verdict(summary: FetchSummary, stop_error: Exception | None) -> tuple[int, 
     if summary.stop_reason == "all_failed":
         reason = next(iter(summary.failed_reasons.values()), "unknown")
         return EXIT_UNREACHABLE, (
-            f"every one of the {summary.failed} artists asked failed, none was answered (for example: "
+            f"every one of the {summary.failed} {items} asked failed, none was answered (for example: "
             f"{reason}); check SPOTIFY_API_URL and SPOTIFY_ACCOUNTS_URL ({landed})"
         )
     if summary.stop_reason is not None:

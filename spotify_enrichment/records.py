@@ -64,7 +64,7 @@ ARTIST_ENRICHMENT = RecordType(
 )
 
 # The sources of the pipeline, named alike in every record that says which source it is about.
-Source = Literal["spotify", "musicbrainz", "spotify_tracks"]
+Source = Literal["spotify", "musicbrainz", "spotify_tracks", "spotify_search"]
 EnrichmentMode = Literal["backfill", "incremental", "refresh"]
 Count = Annotated[int, Range(0, None)]
 
@@ -102,8 +102,9 @@ class RunRecord(TypedDict):
 class FailureRecord(TypedDict):
     """One item a run asked its source about and got no answer for after the retries (5xx, timeouts,
     a malformed answer). `itemId` is the source's key (a Spotify artist ID for `spotify` and
-    `musicbrainz`, a track ID for `spotify_tracks`). Attempts and the next attempt are counted from
-    these rows (the failures since the item's last answer), so nothing needs updating in place."""
+    `musicbrainz`, a track ID for `spotify_tracks`, the `searchKey` for `spotify_search`). Attempts and
+    the next attempt are counted from these rows (the failures since the item's last answer), so
+    nothing needs updating in place."""
 
     source: Source
     itemId: Annotated[str, Pattern(RUN_ID_REGEX, "an item ID (letters, digits, _ . : -)")]
@@ -196,7 +197,7 @@ SearchConfidence = Literal["exact_unique", "exact_same_artists"]
 
 class TrackSearchRecord(TypedDict):
     """One account-data (track name, artist name) pair, exactly as the history names it, searched with
-    `GET /search?type=track` (source `spotify_tracks`; `track_search.search_key` of the pair is the
+    `GET /search?type=track` (source `spotify_search`; `track_search.search_key` of the pair is the
     key). A candidate is exact when its name and one of its artists' names equal the pair's after
     `track_search.normalized_name` (accents, case and spacing ignored). `matched`: every exact candidate
     has the same artist set; `confidence` says how sure (`exact_unique`: one exact candidate;

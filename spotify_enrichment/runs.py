@@ -1,7 +1,7 @@
-"""Run history and failure records, for any source's fetcher (`spotify`, `musicbrainz`,
-`spotify_tracks`): a fetch summary becomes one `RunRecord`, its failed items `FailureRecord`s, and both
-land as small landing files that the ordinary load step takes into `lake_enrichment__runs` and
-`lake_enrichment__failures` (same checks, same ledger).
+"""Run history and failure records, for any source's fetcher (`records.Source`: `spotify`,
+`musicbrainz`, `spotify_tracks`, `spotify_search`): a fetch summary becomes one `RunRecord`, its
+failed items `FailureRecord`s, and both land as small landing files that the ordinary load step takes
+into `lake_enrichment__runs` and `lake_enrichment__failures` (same checks, same ledger).
 
 A summary is a `run_summary.RunSummary` of any source (its `run_counts()`), or a mapping: a summary's
 JSON (its `run` object is `run_counts()`) or the keys a run that sent nothing makes up (requested, ok,
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 SOURCES: tuple[str, ...] = get_args(Source)
 MODES: tuple[str, ...] = get_args(EnrichmentMode)
+NO_REGIME_SOURCES = frozenset({"spotify_search"})
 # The longest message kept in the run history: the first lines of an error say what happened.
 MAX_MESSAGE_CHARS = 2000
 
@@ -106,7 +107,8 @@ def run_record(
         "requests": _count(summary, "requests"),
         "rateLimited": _count(summary, "rate_limited"),
         "apiMode": _text(summary, "api_mode"),
-        "apiRegime": summary.get("api_regime") or None,
+        # Search has no batch form: a search run learns nothing about the credentials' regime.
+        "apiRegime": None if source in NO_REGIME_SOURCES else summary.get("api_regime") or None,
         "clientKey": client_key,
         "stopReason": _text(summary, "stop_reason"),
         "retryNotBefore": utc_text(retry_not_before) if retry_not_before else None,

@@ -71,6 +71,7 @@ class TrackRun(_FetchRun):
 
     RESOURCE = "tracks"
     ITEM = "track"
+    ITEMS = "tracks"
     NOT_FOUND_STATUSES = frozenset({400, 404})
 
     def _get_several(self, ids: list[str]) -> list[Any]:

@@ -1,7 +1,8 @@
-"""Source `spotify_tracks`, second half: match the plays of Spotify's account data (track and artist
-names, no URI) to tracks with `GET /search?type=track&q=track:"…" artist:"…"`, one search per distinct
-(track name, artist name) pair of the history that has no answer yet (there is no batch form of search,
-so Development Mode and Extended Quota cost the same: one request per pair).
+"""Source `spotify_search` (track resolution's second half): match the plays of Spotify's account
+data (track and artist names, no URI) to tracks with `GET /search?type=track&q=track:"…" artist:"…"`,
+one search per distinct (track name, artist name) pair of the history that has no answer yet (there
+is no batch form of search, so Development Mode and Extended Quota cost the same: one request per
+pair; a search run records no API regime).
 
 `search_tracks_to_landing(pairs, landing_uri, settings, ...)` is `fetcher.fetch_to_landing` for searches:
 the same pacing, retries, stops and crash-safe landing into `{stamp}_{token}_{owner}_track_search.jsonl`
@@ -126,6 +127,7 @@ class SearchRun(TrackRun):
 
     RESOURCE = "search"
     ITEM = "search"
+    ITEMS = "searches"
     NOT_FOUND_STATUSES: frozenset[int] = frozenset()
 
     def __init__(self, *args: Any, pairs: dict[str, Pair], **kwargs: Any) -> None:

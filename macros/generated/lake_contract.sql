@@ -208,3 +208,8 @@
         }
     }')) }}
 {% endmacro %}
+
+{#- Generated likewise: the pipeline's sources (records.Source), in its order. -#}
+{% macro enrichment_run_sources() %}
+    {{ return(["spotify", "musicbrainz", "spotify_tracks", "spotify_search"]) }}
+{% endmacro %}
