@@ -465,8 +465,9 @@ class PartialLanding:
 
 
 def _delete_folder(store: LandingStore, folder: str) -> None:
-    # The run marker goes last, so a half-deleted partial is still recognised as one.
-    keys = store.list(folder)
+    # The run marker goes last, so a half-deleted partial is still recognised as one. Hidden files
+    # too: a writer killed mid-write leaves its temporary file, which no one else will ever finish.
+    keys = store.list(folder, include_hidden=True)
     for key in sorted(keys, key=lambda key: key.endswith(_RUN_FILE)):
         store.delete(key)
 
